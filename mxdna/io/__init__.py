@@ -1,0 +1,1 @@
+"""Reading and writing DNA: FASTA, labels, BED intervals from a genome, outputs."""
