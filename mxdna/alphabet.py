@@ -44,7 +44,8 @@ for _letter in IUPAC:
 
 # Ambiguity codes -> N, everything else unchanged (bytes.translate table).
 TO_N_TABLE = bytes.maketrans(
-    (AMBIGUOUS[1:] + AMBIGUOUS[1:].lower()).encode(), b"N" * (len(AMBIGUOUS) - 1) + b"n" * (len(AMBIGUOUS) - 1)
+    (AMBIGUOUS[1:] + AMBIGUOUS[1:].lower()).encode(),
+    b"N" * (len(AMBIGUOUS) - 1) + b"n" * (len(AMBIGUOUS) - 1),
 )
 
 
@@ -66,7 +67,9 @@ def encode(seq: str | bytes) -> np.ndarray:
 
 def decode(codes: np.ndarray) -> str:
     """uint8 codes of shape (L,) -> upper-case string over ACGTN."""
-    return np.frombuffer(b"ACGTN", dtype=np.uint8)[np.asarray(codes, dtype=np.intp)].tobytes().decode()
+    return (
+        np.frombuffer(b"ACGTN", dtype=np.uint8)[np.asarray(codes, dtype=np.intp)].tobytes().decode()
+    )
 
 
 def one_hot(seq: str | bytes | np.ndarray, *, n_value: float = 0.0, dtype=np.float32) -> np.ndarray:

@@ -49,7 +49,7 @@ class FastaFormatError(MxdnaError, ValueError):
 
 
 class UnknownCharacterError(FastaFormatError):
-    """A sequence holds a character that is not an IUPAC nucleotide code (or is rejected by policy)."""
+    """A sequence holds a character that is not an IUPAC code (or that the policy rejects)."""
 
 
 class EmptyInputError(MxdnaError, ValueError):
@@ -80,12 +80,16 @@ class BedFormatError(MxdnaError, ValueError):
     """A BED file is malformed."""
 
 
-class UnknownChromosomeError(BedFormatError):
+class IntervalError(MxdnaError, ValueError):
+    """An interval cannot be cut from the genome (from a BED line or a direct `fetch`)."""
+
+
+class UnknownChromosomeError(IntervalError):
     """An interval names a chromosome the genome does not have."""
 
 
-class IntervalOutOfBoundsError(BedFormatError):
-    """An interval (possibly after re-centring) extends past the end of its chromosome."""
+class IntervalOutOfBoundsError(IntervalError):
+    """An interval (possibly after re-centring) starts before 0 or ends past its chromosome."""
 
 
 class GenomeIndexError(MxdnaError, ValueError):

@@ -18,7 +18,6 @@ Format policy (documented in docs/data.md):
 
 from __future__ import annotations
 
-import functools
 import os
 import zlib
 from collections.abc import Iterator
@@ -31,11 +30,17 @@ from mxdna.io.compression import check_input_file, open_binary
 
 CaseMode = Literal["keep", "upper"]
 AmbiguousMode = Literal["keep", "to_n", "reject"]
+Engine = Literal["auto", "c", "python"]
 
-_CHUNK_BYTES = 1 << 23  # 8 MiB: large enough to amortise per-block work, small enough for memory
+try:  # the compiled twin of _parse_block, built at install time when a C compiler is present
+    from mxdna.io import _fastaparse
+except ImportError:  # pragma: no cover - exercised only on installs without a compiler
+    _fastaparse = None
+
+# 256 KiB: small blocks keep the records of one block in cache and let the allocator reuse its
+# arenas; 8 MiB blocks were ~1.8x slower on 200-bp records (measured, docs/benchmarks.md).
+_CHUNK_BYTES = 1 << 18
 _WHITESPACE = b" \t\r\n\v\f"
-_EMPTY_HEADER_MARKERS = ("\n>\n", "\n> ", "\n>\t")
-_TO_N_STR = str.maketrans({c: "N" for c in "RYSWKMBDHV"} | {c: "n" for c in "ryswkmbdhv"})
 
 
 class FastaRecord(NamedTuple):
@@ -45,10 +50,6 @@ class FastaRecord(NamedTuple):
     sequence: str
     description: str
     line: int
-
-
-# tuple.__new__ bound to FastaRecord: builds records from 4-tuples without a Python-level call
-_RECORD_FROM_TUPLE = functools.partial(tuple.__new__, FastaRecord)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,16 @@ class SequencePolicy:
     def allowed(self) -> bytes:
         return ACGT_BYTES if self.ambiguous == "reject" else IUPAC_BYTES
 
+    def action_table(self) -> bytes:
+        """Per-byte actions for the C parser: 0 invalid, 1 skip, 2 newline, else the output byte."""
+        table = bytearray(256)
+        for byte in self.allowed:
+            table[byte] = self.apply(bytes([byte]))[0]
+        for byte in b" \t\r\v\f":
+            table[byte] = 1
+        table[ord("\n")] = 2
+        return bytes(table)
+
     def apply(self, seq: bytes) -> bytes:
         """Apply case folding and ambiguity replacement to an already validated sequence."""
         if self.case == "upper":
@@ -84,6 +95,7 @@ def read_fasta(
     *,
     case: CaseMode = "keep",
     ambiguous: AmbiguousMode = "keep",
+    engine: Engine = "auto",
     chunk_bytes: int = _CHUNK_BYTES,
 ) -> Iterator[FastaRecord]:
     """Stream the records of a plain, gzip or bgzip FASTA file.
@@ -91,62 +103,109 @@ def read_fasta(
     Raises `InputNotFoundError`, `FastaFormatError` (and its subclass `UnknownCharacterError`),
     `EmptyInputError` or `InputReadError`, each naming the file and line. The file is checked
     for existence when this function is called, not at the first iteration.
+
+    `engine`: "auto" (the compiled parser when it was built, else pure Python), "c" or "python".
+    Both engines give identical records and errors; "python" exists to cross-check.
     """
     policy = SequencePolicy(case=case, ambiguous=ambiguous)
+    if engine not in ("auto", "c", "python"):
+        raise ValueError(f"engine must be 'auto', 'c' or 'python', got {engine!r}")
+    if engine == "c" and _fastaparse is None:
+        raise ImportError("the compiled FASTA parser mxdna.io._fastaparse was not built")
     p = check_input_file(path)
-    return _iter_records(p, policy, chunk_bytes)
+    return _iter_records(p, policy, engine, chunk_bytes)
 
 
-def _iter_records(path: os.PathLike[str], policy: SequencePolicy, chunk_bytes: int):
+def _iter_records(path: os.PathLike[str], policy: SequencePolicy, engine: str, chunk_bytes: int):
+    use_c = engine == "c" or (engine == "auto" and _fastaparse is not None)
+    table = policy.action_table()
+    n_records = 0
     with open_binary(path) as fh:
-        n_records = 0
-        for block, line in _blocks(fh, path, chunk_bytes):
-            if b"\r" in block:  # CRLF: carriage returns are whitespace everywhere
-                block = block.replace(b"\r", b"")
-            records = _parse_single_line_block(block, line, policy)
-            if records is None:
-                records = _parse_block(block, line, path, policy)
-            for record in records:
-                n_records += 1
-                yield record
-        if n_records == 0:
-            raise EmptyInputError("no FASTA records (the file is empty)", path=path)
+        line = 0
+        for block, first_line in _blocks(fh, path, chunk_bytes):
+            line = line or first_line
+            parsed = _fastaparse.parse_block(block, line, table, FastaRecord) if use_c else None
+            if parsed is not None:
+                records, line = parsed
+            else:  # pure-Python twin: engine="python", or the C parser left this block to us
+                data = bytes(block)
+                records = list(_parse_block(data, line, path, policy))
+                line += data.count(b"\n")
+            n_records += len(records)
+            yield from records
+    if n_records == 0:
+        raise EmptyInputError("no FASTA records (the file is empty)", path=path)
 
 
-def _read(fh: BinaryIO, n: int, path: os.PathLike[str]) -> bytes:
+def _readinto(fh: BinaryIO, view: memoryview, path: os.PathLike[str]) -> int:
     try:
-        return fh.read(n)
+        return fh.readinto(view)
     except (EOFError, zlib.error, OSError) as exc:
         raise InputReadError(f"corrupt or truncated gzip data ({exc})", path=path) from None
 
 
-def _blocks(fh: BinaryIO, path: os.PathLike[str], chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """Yield (block, line of its first byte); every block holds whole records and starts with '>'."""
-    first = _read(fh, chunk_bytes, path)
-    if b"\x00" in first[:65536]:
-        raise FastaFormatError("binary file, not FASTA", path=path, line=1)
-    stripped = first.lstrip(_WHITESPACE)
-    line = 1 + first.count(b"\n", 0, len(first) - len(stripped))
-    if stripped and not stripped.startswith(b">"):
-        _raise_no_header(stripped, path, line)
-    pieces: list[bytes] = [stripped]
-    chunk = stripped
-    while chunk:
-        chunk = _read(fh, chunk_bytes, path)
-        cut = chunk.rfind(b"\n>") + 1
-        if cut == 0 and not (chunk.startswith(b">") and pieces[-1].endswith(b"\n")):
-            if chunk:
-                pieces.append(chunk)  # no record boundary in this chunk: one long record
+def _blocks(
+    fh: BinaryIO, path: os.PathLike[str], chunk_bytes: int
+) -> Iterator[tuple[memoryview, int]]:
+    """Yield (block, line of the first header): each block holds whole records, starts with '>'.
+
+    Blocks are views into one reused buffer, valid until the next block is requested; the
+    unfinished record at the end of a read is moved to the front of the buffer (no re-joining).
+    The line is only meaningful for the first block; later ones continue where parsing ended.
+    """
+    buf = bytearray(chunk_bytes)
+    view = memoryview(buf)
+    start = _check_start(fh, buf, view, path)
+    if start is None:
+        return
+    kept, line = start  # kept: bytes of an unfinished record at the front of buf
+    while True:
+        if len(buf) - kept < chunk_bytes // 2:  # a record longer than the buffer: grow it
+            bigger = bytearray(2 * len(buf))
+            bigger[:kept] = buf[:kept]
+            buf, view = bigger, memoryview(bigger)
+        n = _readinto(fh, view[kept:], path)
+        end = kept + n
+        if n == 0:
+            if buf[:end].strip(_WHITESPACE):
+                yield view[:end], line
+            return
+        cut = buf.rfind(b"\n>", max(kept - 1, 0), end) + 1  # only the new bytes can hold one
+        if cut == 0:
+            kept = end
             continue
-        pieces.append(chunk[:cut])
-        block = b"".join(pieces)
-        if block:
-            yield block, line
-            line += block.count(b"\n")
-        pieces = [chunk[cut:]]
-    block = b"".join(pieces)
-    if block.strip(_WHITESPACE):
-        yield block, line
+        yield view[:cut], line
+        buf[: end - cut] = buf[cut:end]
+        kept = end - cut
+
+
+def _check_start(
+    fh: BinaryIO, buf: bytearray, view: memoryview, path: os.PathLike[str]
+) -> tuple[int, int] | None:
+    """Read the first bytes into buf; reject binary and header-less files; drop leading blanks.
+
+    Returns (bytes kept at the front of buf, line of the first header), or None for an empty file.
+    """
+    end = 0
+    while end < min(len(buf), 65536):  # short reads happen on pipes
+        n = _readinto(fh, view[end:], path)
+        if n == 0:
+            break
+        end += n
+    head = bytes(buf[: min(end, 65536)])
+    if b"\x00" in head:
+        raise FastaFormatError("binary file, not FASTA", path=path, line=1)
+    stripped = head.lstrip(_WHITESPACE)
+    if not stripped:
+        if end > len(head):
+            raise FastaFormatError("no '>' header in the first 64 KiB", path=path, line=1)
+        return None
+    skipped = len(head) - len(stripped)
+    line = 1 + head.count(b"\n", 0, skipped)
+    if not stripped.startswith(b">"):
+        _raise_no_header(stripped, path, line)
+    buf[: end - skipped] = buf[skipped:end]
+    return end - skipped, line
 
 
 def _raise_no_header(text: bytes, path: os.PathLike[str], line: int) -> None:
@@ -156,49 +215,6 @@ def _raise_no_header(text: bytes, path: os.PathLike[str], line: int) -> None:
     shown = first_line[:40].decode("utf-8", "replace")
     raise FastaFormatError(
         f"not a FASTA file: expected a '>' header, found {shown!r}", path=path, line=line
-    )
-
-
-def _parse_single_line_block(block: bytes, line: int, policy: SequencePolicy):
-    """Fast path for the common layout: every record is one header line + one sequence line.
-
-    Works on the whole block with a handful of C-level calls. Returns None whenever the block is
-    not in that layout or holds anything unusual (blank lines, wrapped lines, bad characters,
-    non-UTF-8, empty headers), so that `_parse_block` handles it and reports errors precisely.
-    """
-    if b"\n\n" in block:
-        return None
-    try:
-        text = block.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    n_records = text.count("\n>") + 1
-    if len(lines) != 2 * n_records:
-        return None
-    headers = lines[0::2]
-    seqs = lines[1::2]
-    # every even line is a header iff the joined headers hold all n_records line-initial '>'
-    if "\n".join(headers).count("\n>") != n_records - 1:
-        return None
-    if any(marker in text for marker in _EMPTY_HEADER_MARKERS) or text[:2] in (">\n", "> ", ">\t"):
-        return None
-    try:
-        if "".join(seqs).encode("ascii").translate(None, policy.allowed):
-            return None
-    except UnicodeEncodeError:
-        return None
-    if policy.case == "upper":
-        seqs = [s.upper() for s in seqs]
-    if policy.ambiguous == "to_n":
-        seqs = [s.translate(_TO_N_STR) for s in seqs]
-    fields = [h[1:].split(None, 1) for h in headers]
-    descriptions = [f[1].rstrip() if len(f) > 1 else "" for f in fields]
-    return map(
-        _RECORD_FROM_TUPLE,
-        zip([f[0] for f in fields], seqs, descriptions, range(line, line + 2 * n_records, 2)),
     )
 
 
@@ -236,8 +252,10 @@ def _parse_block(
             )
         if not plain:
             seq = policy.apply(seq)
-        description = _decode_text(fields[1], path, line).strip() if len(fields) > 1 else ""
-        yield FastaRecord(_decode_text(fields[0], path, line), seq.decode("ascii"), description, line)
+        description = _decode_text(fields[1].strip(), path, line) if len(fields) > 1 else ""
+        yield FastaRecord(
+            _decode_text(fields[0], path, line), seq.decode("ascii"), description, line
+        )
         line += (nl >= 0) + body_newlines + 1
         pos = end + 2
 

@@ -1,4 +1,4 @@
-"""`SequenceSet`: the records of a dataset as parallel tuples, the hand-off to everything downstream."""
+"""`SequenceSet`: a dataset as parallel tuples, the hand-off from IO to everything downstream."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ class SequenceSet:
             raise SingleClassError(
                 f"only {len(self.classes)} class ({', '.join(self.classes) or 'none'}) in {where}: "
                 f"a classifier needs at least {minimum}; add records of another class "
-                "(for example a second --fasta file of background sequences)"
+                "(for example a second FASTA file of background sequences)"
             )
 
 

@@ -1,0 +1,1 @@
+"""The `mxdna` command line (installed as the import package `mxdna_cli`)."""
