@@ -6,7 +6,6 @@ import json
 import math
 import re
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -16,15 +15,6 @@ from mxdna.alphabet import AMBIGUOUS
 from mxdna.io.labels import load_fasta_set
 from mxdna.io.sequence_set import SequenceSet
 from mxdna.summary import DatasetSummary, format_summary, summarize
-
-
-def dataset_dir(name: str) -> Path:
-    """A bundled dataset: the project copy (data/NAME) if present, else ../shared/data/NAME."""
-    root = Path(__file__).resolve().parents[1]
-    for candidate in (root / "data" / name, root / ".." / "shared" / "data" / name):
-        if candidate.is_dir():
-            return candidate
-    pytest.skip(f"dataset {name} not available")
 
 
 def make_set(ids: list[str], seqs: list[str], labels: list[str] | None = None) -> SequenceSet:
@@ -190,7 +180,7 @@ def test_format_summary_is_aligned_with_label_balance() -> None:
     assert "labels:" in unlabelled and "none" in unlabelled
 
 
-def test_real_ecoli_duplicate_with_two_labels_is_reported() -> None:
+def test_real_ecoli_duplicate_with_two_labels_is_reported(dataset_dir) -> None:
     data = load_fasta_set([dataset_dir("ecoli_promoters") / "train.fa"])
     position = {rid: i for i, rid in enumerate(data.ids)}
     first, second = position["eco_train_sigma70_0407"], position["eco_train_sigma54_0016"]
@@ -211,7 +201,7 @@ def test_real_ecoli_duplicate_with_two_labels_is_reported() -> None:
     ],
 )
 def test_real_duplicate_counts_match_source_notes(
-    name: str, files: list[str], duplicates: int | None, conflicts: int | None
+    dataset_dir, name: str, files: list[str], duplicates: int | None, conflicts: int | None
 ) -> None:
     summary = summarize(load_fasta_set([dataset_dir(name) / f for f in files]))
     if duplicates is not None:

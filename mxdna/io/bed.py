@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import math
 import os
-import zlib
 from dataclasses import dataclass
 
-from mxdna.errors import BedFormatError, EmptyInputError, InputReadError
-from mxdna.io.compression import open_binary
+from mxdna.errors import BedFormatError, EmptyInputError
+from mxdna.io.compression import read_text
 
 _SKIPPED_FIRST_WORDS = frozenset({"track", "browser"})
 _STRANDS = frozenset({"+", "-", "."})
@@ -42,19 +41,6 @@ class BedInterval:
     strand: str
     line: int
     extra: tuple[str, ...]
-
-
-def _read_text(path: str | os.PathLike[str]) -> str:
-    with open_binary(path) as fh:
-        try:
-            data = fh.read()
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputReadError(f"cannot decompress the file ({exc})", path=path) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise BedFormatError("not a text BED file (invalid UTF-8)", path=path, line=line) from None
 
 
 def _coordinate(text: str, what: str, path: str | os.PathLike[str], line: int) -> int:
@@ -109,7 +95,7 @@ def parse_bed_line(text: str, path: str | os.PathLike[str], line: int) -> BedInt
 
 def read_bed(path: str | os.PathLike[str]) -> list[BedInterval]:
     """All intervals of a BED file (plain or gzip), in file order."""
-    text = _read_text(path)
+    text = read_text(path, invalid_text=BedFormatError, what="BED file")
     intervals = []
     for line_no, line in enumerate(text.split("\n"), start=1):
         interval = parse_bed_line(line, path, line_no)

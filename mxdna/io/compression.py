@@ -9,10 +9,11 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
-from mxdna.errors import InputNotFoundError, InputReadError
+from mxdna.errors import InputNotFoundError, InputReadError, MxdnaError
 
 GZIP_MAGIC = b"\x1f\x8b"
 # BGZF = gzip member with the 'BC' extra subfield (SAM/BAM specification, section 4.1).
@@ -63,3 +64,23 @@ def open_binary(path: str | os.PathLike[str]) -> BinaryIO:
         return open(p, "rb")
     # A buffered reader over GzipFile reads large blocks; gzip.open alone is slower for big reads.
     return io.BufferedReader(gzip.GzipFile(p, "rb"), buffer_size=1 << 20)  # type: ignore[return-value]
+
+
+def read_text(
+    path: str | os.PathLike[str], *, invalid_text: type[MxdnaError], what: str, encoding="utf-8"
+) -> str:
+    """Whole (possibly gzip-compressed) text file as str.
+
+    Decompression failures raise `InputReadError`; bytes that are not valid `encoding` raise
+    `invalid_text` naming the line, with `what` saying what the file was expected to be.
+    """
+    with open_binary(path) as fh:
+        try:
+            raw = fh.read()
+        except (EOFError, zlib.error, OSError) as exc:
+            raise InputReadError(f"corrupt or truncated gzip data ({exc})", path=path) from None
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise invalid_text(f"{what} is not valid UTF-8 text", path=path, line=line) from None

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import os
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +29,10 @@ from mxdna.errors import (
     DuplicateIdError,
     EmptyInputError,
     ExtraLabelError,
-    InputReadError,
     LabelError,
     MissingLabelError,
 )
-from mxdna.io.compression import open_binary
+from mxdna.io.compression import read_text
 from mxdna.io.fasta import AmbiguousMode, CaseMode, read_fasta
 from mxdna.io.sequence_set import SequenceSet
 
@@ -88,7 +86,7 @@ def read_label_table(path: PathLike) -> dict[str, tuple[str, int]]:
     `DuplicateIdError` (naming both lines) or `EmptyInputError`, each with path and line.
     """
     delimiter = _table_delimiter(path)
-    text = _read_text(path)
+    text = read_text(path, invalid_text=LabelError, what="label table", encoding="utf-8-sig")
     table: dict[str, tuple[str, int]] = {}
     first_row = True
     for lineno, raw in enumerate(text.split("\n"), start=1):
@@ -291,19 +289,6 @@ def _plural(n: int, singular: str, plural: str) -> str:
 def _table_delimiter(path: PathLike) -> str:
     csv_names = tuple(f".csv{ext}" for ext in ("", *COMPRESSION_EXTENSIONS))
     return "," if Path(path).name.lower().endswith(csv_names) else "\t"
-
-
-def _read_text(path: PathLike) -> str:
-    with open_binary(path) as fh:
-        try:
-            raw = fh.read()
-        except (EOFError, zlib.error, OSError) as exc:
-            raise InputReadError(f"corrupt or truncated gzip data ({exc})", path=path) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise LabelError("label table is not valid UTF-8 text", path=path, line=line) from None
 
 
 def _split_row(line: str, delimiter: str) -> list[str]:

@@ -27,15 +27,6 @@ from mxdna.io.labels import (
 )
 
 
-def dataset_dir(name: str) -> Path:
-    """A bundled dataset: the project copy (data/NAME) if present, else ../shared/data/NAME."""
-    root = Path(__file__).resolve().parents[2]
-    for candidate in (root / "data" / name, root / ".." / "shared" / "data" / name):
-        if candidate.is_dir():
-            return candidate
-    pytest.skip(f"dataset {name} not available")
-
-
 def write(path: Path, text: str) -> Path:
     if path.suffix == ".gz":
         path.write_bytes(gzip.compress(text.encode()))
@@ -356,7 +347,9 @@ def test_error_messages_are_one_line(tmp_path: Path) -> None:
         ("uci_splice", "train.fa", {"EI": 621, "IE": 605, "N": 1321}),
     ],
 )
-def test_real_datasets_match_source_counts(name: str, file: str, expected: dict[str, int]) -> None:
+def test_real_datasets_match_source_counts(
+    dataset_dir, name: str, file: str, expected: dict[str, int]
+) -> None:
     path = dataset_dir(name) / file
     data = load_fasta_set([path])
     assert data.label_counts() == dict(sorted(expected.items()))
