@@ -326,6 +326,18 @@ def test_error_messages_are_one_line(tmp_path: Path) -> None:
 # --- real bundled datasets --------------------------------------------------------------------
 
 
+# (label=1, label=0) per split, copied from each GUE dataset's SOURCE.md
+GUE_COUNTS = {
+    "gue_prom_300_tata": {"train": (2444, 2460), "dev": (323, 290), "test": (298, 315)},
+    "gue_prom_core_all": {"train": (23651, 23705), "dev": (2979, 2941), "test": (2968, 2952)},
+    "gue_tf_human/tf0": {"train": (16172, 16206), "dev": (517, 483), "test": (500, 500)},
+    "gue_tf_human/tf1": {"train": (15340, 15332), "dev": (496, 504), "test": (500, 500)},
+    "gue_tf_human/tf2": {"train": (9492, 9508), "dev": (508, 492), "test": (500, 500)},
+    "gue_tf_human/tf3": {"train": (13629, 13665), "dev": (518, 482), "test": (500, 500)},
+    "gue_tf_human/tf4": {"train": (9495, 9505), "dev": (505, 495), "test": (500, 500)},
+}
+
+
 @pytest.mark.parametrize(
     ("name", "file", "expected"),
     [
@@ -344,7 +356,18 @@ def test_error_messages_are_one_line(tmp_path: Path) -> None:
                 "sigma54": 94,
             },
         ),
+        (
+            "ecoli_promoters",
+            "test.fa",
+            {"sigma70": 199, "sigma24": 30, "sigma32": 13, "sigma38": 10, "sigma28": 4},
+        ),
         ("uci_splice", "train.fa", {"EI": 621, "IE": 605, "N": 1321}),
+        ("uci_splice", "test.fa", {"EI": 146, "IE": 163, "N": 334}),
+        *[
+            (name, f"{split}.fa", {"1": pos, "0": neg})
+            for name, counts in GUE_COUNTS.items()
+            for split, (pos, neg) in counts.items()
+        ],
     ],
 )
 def test_real_datasets_match_source_counts(
