@@ -98,3 +98,7 @@ class GenomeIndexError(MxdnaError, ValueError):
 
 class ConfigError(MxdnaError, ValueError):
     """A parameter or configuration value is invalid."""
+
+
+class TokenizerFileError(MxdnaError, ValueError):
+    """A tokenizer file is unreadable, of another format or of an unknown schema version."""

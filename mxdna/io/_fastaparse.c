@@ -49,6 +49,16 @@ static PyObject *make_record(PyTypeObject *type, PyObject *id, PyObject *seq, Py
 
 /* Header bytes [h, end) after '>': id = first whitespace-delimited word, desc = rest, trimmed.
  * Returns 0 on success, 1 if the caller should fall back (empty id / bad UTF-8), -1 on error. */
+/* str from bytes: a plain copy when all bytes are ASCII (the usual header), else UTF-8. */
+static PyObject *ascii_or_utf8(const char *p, Py_ssize_t len) {
+    unsigned char high = 0;
+    for (Py_ssize_t i = 0; i < len; i++) high |= (unsigned char)p[i];
+    if (high & 0x80) return PyUnicode_DecodeUTF8(p, len, NULL);
+    PyObject *text = PyUnicode_New(len, 127);
+    if (text != NULL) memcpy(PyUnicode_1BYTE_DATA(text), p, len);
+    return text;
+}
+
 typedef struct {
     const char *bytes; /* previous description (points into the block) */
     Py_ssize_t len;
@@ -64,7 +74,7 @@ static int parse_header(const char *h, const char *end, PyObject **id, PyObject 
     if (id_end == h) return 1;
     const char *d = id_end;
     while (d < end && is_space((unsigned char)*d)) d++;
-    *id = PyUnicode_DecodeUTF8(h, id_end - h, NULL);
+    *id = ascii_or_utf8(h, id_end - h);
     if (*id == NULL) {
         PyErr_Clear();
         return 1;
@@ -75,7 +85,7 @@ static int parse_header(const char *h, const char *end, PyObject **id, PyObject 
         Py_INCREF(*desc);
         return 0;
     }
-    *desc = PyUnicode_DecodeUTF8(d, end - d, NULL);
+    *desc = ascii_or_utf8(d, end - d);
     if (*desc != NULL) {
         cache->bytes = d;
         cache->len = end - d;
@@ -143,7 +153,19 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
             scratch_size = span;
         }
         Py_ssize_t len = 0, newlines = (eol < n) ? 1 : 0;
-        Py_ssize_t pos = start;
+        const char *seq_bytes = scratch; /* where the sequence ends up, contiguous */
+        /* Fast path: the whole sequence is one clean line (no newline, whitespace or invalid
+         * byte) and the policy changes no byte: take it straight from the block. */
+        if (identity) {
+            const unsigned char *s = (const unsigned char *)buf + start;
+            unsigned char special = 0;
+            for (Py_ssize_t i = 0; i < span; i++) special |= (table[s[i]] <= 2);
+            if (!special) {
+                seq_bytes = buf + start;
+                len = span;
+            }
+        }
+        Py_ssize_t pos = seq_bytes == scratch ? start : r;
         while (pos < r && !fallback) {
             const char *nl_ptr = memchr(buf + pos, '\n', r - pos);
             Py_ssize_t line_end = nl_ptr ? nl_ptr - buf : r;
@@ -189,7 +211,7 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
             Py_DECREF(desc);
             goto done;
         }
-        memcpy(PyUnicode_1BYTE_DATA(seq), scratch, len);
+        memcpy(PyUnicode_1BYTE_DATA(seq), seq_bytes, len);
         PyObject *rec = make_record(record_type, id, seq, desc, header_line);
         Py_DECREF(id);
         Py_DECREF(seq);

@@ -1,0 +1,276 @@
+"""Fitting the motif vocabulary by expectation-maximisation with information gain.
+
+One iteration (see docs/tokenizer.md):
+
+1. **E-step** — Viterbi-segment every training sequence under the current token scores and
+   count, per token, its uses and the sequences of each class that use it.
+2. **M-step** — new scores: smoothed log relative frequencies of the uses.
+3. **Score** — per motif token: its likelihood contribution ``uses x (score - best score of its
+   own string without it)`` (what removing it costs), its information gain about the label, and
+   optionally an external importance (a trained model's attribution); combined as a weighted
+   mean of ranks, so that the three scales never need calibrating against each other.
+4. **Prune** the lowest-ranked tokens (the pool shrinks geometrically to `vocab_size`), then
+   **grow** new candidates from the highest-gain tokens (one-base extensions and frequent
+   adjacent pairs), which the next E-step evaluates.
+
+Without labels the information gain is not used and the procedure is the unigram-LM EM of
+SentencePiece (with Viterbi counts). Everything is deterministic: ties break on the token string.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mxdna.tokenizer.candidates import Corpus, count_strings, grow, seed_candidates
+from mxdna.tokenizer.information import information_gain, presence_counts
+from mxdna.tokenizer.lattice import Segmentation, to_codes, viterbi
+from mxdna.tokenizer.vocabulary import FIRST_MOTIF_ID, Vocabulary, make_vocabulary
+
+_GROWTH_SAMPLE_BASES = 2_000_000
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """Knobs of the EM fit (the `Tokenizer` constructor documents each)."""
+
+    vocab_size: int
+    max_motif_len: int
+    n_iter: int
+    min_count: int = 2
+    seed_factor: float = 4.0
+    shrink: float = 0.75
+    grow_fraction: float = 0.1
+    ig_weight: float = 0.5
+    importance_weight: float = 0.25
+    smoothing: float = 0.1
+
+    @property
+    def motif_slots(self) -> int:
+        return self.vocab_size - FIRST_MOTIF_ID
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The fitted vocabulary with per-token statistics of the final E-step (arrays (V,))."""
+
+    vocabulary: Vocabulary
+    counts: np.ndarray
+    information_gain: np.ndarray
+    history: list[dict[str, float]]
+
+
+@dataclass(frozen=True)
+class _Step:
+    vocabulary: Vocabulary
+    segmentation: Segmentation
+    counts: np.ndarray
+    scores: np.ndarray
+    information_gain: np.ndarray
+
+
+def fit_vocabulary(
+    corpus: Corpus,
+    classes: np.ndarray | None,
+    settings: FitSettings,
+    *,
+    importance: Mapping[str, float] | None = None,
+    initial_motifs: Sequence[str] | None = None,
+) -> FitResult:
+    """Fit a vocabulary on `corpus`; `classes` is int64 (S,) class index per sequence or None."""
+    n_classes = int(classes.max()) + 1 if classes is not None else 0
+    if initial_motifs is None:
+        raw = seed_candidates(
+            corpus,
+            max_len=settings.max_motif_len,
+            n_candidates=max(int(settings.seed_factor * settings.motif_slots), 1),
+            min_count=settings.min_count,
+        )
+    else:
+        raw = count_strings(corpus, initial_motifs)
+    base_counts = np.bincount(corpus.codes, minlength=5)[:5]
+    scores = _initial_scores(raw, base_counts, len(corpus.codes))
+    pool = sorted(raw)
+    history: list[dict[str, float]] = []
+    previous: set[str] = set(pool)
+    targets = _prune_targets(len(pool), settings)
+    for iteration in range(settings.n_iter):
+        began = time.perf_counter()
+        step = _em_step(corpus, classes, n_classes, pool, scores, settings)
+        keep = _keep_scores(step, settings, importance, labelled=classes is not None)
+        pool = _top(step.vocabulary.motifs, keep, targets[iteration])
+        churn = len(set(pool) - previous) / max(len(pool), 1)  # share of new tokens
+        history.append(_record(iteration, step, churn, time.perf_counter() - began))
+        previous = set(pool)
+        scores = dict(zip(step.vocabulary.tokens, step.scores.tolist(), strict=True))
+        if len(pool) == settings.motif_slots and churn == 0 and iteration > 0:
+            break  # the vocabulary is stable
+        if iteration < settings.n_iter - 1:
+            pool = _grow(corpus, step, pool, scores, keep, settings)
+    final = _em_step(corpus, classes, n_classes, pool, scores, settings)
+    if len(pool) > settings.motif_slots:  # candidates grown in the last iteration: prune them
+        keep = _keep_scores(final, settings, importance, labelled=classes is not None)
+        pool = _top(final.vocabulary.motifs, keep, settings.motif_slots)
+        scores = dict(zip(final.vocabulary.tokens, final.scores.tolist(), strict=True))
+        final = _em_step(corpus, classes, n_classes, pool, scores, settings)
+    vocabulary = _vocabulary(
+        pool, dict(zip(final.vocabulary.tokens, final.scores.tolist(), strict=True))
+    )
+    return FitResult(
+        vocabulary=vocabulary,
+        counts=final.counts,
+        information_gain=final.information_gain,
+        history=history,
+    )
+
+
+def _prune_targets(pool_size: int, settings: FitSettings) -> list[int]:
+    """Pool size kept after pruning in each iteration: a geometric schedule from the seed pool
+    that reaches the motif slots one iteration before the last (shrinking by at least
+    `settings.shrink` per iteration), so the final iterations refine a full-size vocabulary.
+    Candidates grown in between compete for these places."""
+    slots = settings.motif_slots
+    steps = max(settings.n_iter - 1, 1)
+    rate = min(settings.shrink, (slots / pool_size) ** (1 / steps)) if pool_size > slots else 1.0
+    return [max(slots, int(pool_size * rate ** (i + 1))) for i in range(settings.n_iter)]
+
+
+def _initial_scores(
+    raw: Mapping[str, int], base_counts: np.ndarray, total: int
+) -> dict[str, float]:
+    scores = {
+        b: math.log(max(int(c), 1) / total) for b, c in zip("ACGTN", base_counts, strict=True)
+    }
+    scores.update({t: math.log(c / total) for t, c in raw.items()})
+    return scores
+
+
+def _vocabulary(pool: Sequence[str], scores: Mapping[str, float]) -> Vocabulary:
+    motifs = sorted(pool, key=lambda t: (len(t), t))  # stable, readable id order
+    return make_vocabulary(
+        motifs, {t: scores.get(t, -30.0) for t in ("A", "C", "G", "T", "N", *motifs)}
+    )
+
+
+def _em_step(
+    corpus: Corpus,
+    classes: np.ndarray | None,
+    n_classes: int,
+    pool: Sequence[str],
+    scores: Mapping[str, float],
+    settings: FitSettings,
+) -> _Step:
+    vocabulary = _vocabulary(pool, scores)
+    segmentation = viterbi(
+        corpus.codes, corpus.starts, vocabulary.lookup_table(), vocabulary.scores
+    )
+    size = len(vocabulary)
+    counts = np.bincount(segmentation.ids, minlength=size).astype(np.float64)
+    usable = np.zeros(size, dtype=bool)
+    usable[4:] = True  # bases, N and motifs; never the specials
+    smoothed = np.where(usable, counts + settings.smoothing, 0.0)
+    with np.errstate(divide="ignore"):
+        new_scores = np.where(usable, np.log(smoothed / smoothed.sum()), -np.inf)
+    if classes is not None:
+        totals = np.bincount(classes, minlength=n_classes)
+        presence = presence_counts(segmentation, classes, size, n_classes)
+        gain = information_gain(presence, totals)
+    else:
+        gain = np.zeros(size)
+    return _Step(vocabulary, segmentation, counts, new_scores, gain)
+
+
+def _likelihood_loss(step: _Step) -> np.ndarray:
+    """Per motif: uses x (its score - best score of its own string without it), float64 (M,)."""
+    motifs = step.vocabulary.motifs
+    codes, starts = to_codes(motifs)
+    banned = np.arange(FIRST_MOTIF_ID, len(step.vocabulary), dtype=np.int32)
+    table = step.vocabulary.lookup_table()
+    alternative = viterbi(codes, starts, table, step.scores, exclude=banned).loglik
+    return step.counts[FIRST_MOTIF_ID:] * (step.scores[FIRST_MOTIF_ID:] - alternative)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks scaled to [0, 1] (ties: lower rank to the earlier position, i.e. deterministic)."""
+    if len(values) <= 1:
+        return np.ones(len(values))
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks / (len(values) - 1)
+
+
+def _keep_scores(
+    step: _Step, settings: FitSettings, importance: Mapping[str, float] | None, *, labelled: bool
+) -> np.ndarray:
+    """Weighted mean of the ranks of likelihood loss, information gain and importance (M,)."""
+    parts = [(1.0, _ranks(_likelihood_loss(step)))]
+    if labelled:
+        parts.append((settings.ig_weight, _ranks(step.information_gain[FIRST_MOTIF_ID:])))
+    if importance:
+        values = np.array([importance.get(t, 0.0) for t in step.vocabulary.motifs])
+        parts.append((settings.importance_weight, _ranks(values)))
+    if len(parts) > 1:  # the extra criteria take their weight from the likelihood term
+        parts[0] = (1.0 - sum(w for w, _ in parts[1:]), parts[0][1])
+    return sum(w * r for w, r in parts)
+
+
+def _top(motifs: Sequence[str], keep: np.ndarray, n: int) -> list[str]:
+    order = sorted(range(len(motifs)), key=lambda i: (-keep[i], motifs[i]))
+    return sorted(motifs[i] for i in order[:n])
+
+
+def _grow(
+    corpus: Corpus,
+    step: _Step,
+    pool: list[str],
+    scores: dict[str, float],
+    keep: np.ndarray,
+    settings: FitSettings,
+) -> list[str]:
+    """Add candidates grown from the best tokens; their initial score is their raw frequency."""
+    n_grow = max(1, int(settings.grow_fraction * settings.motif_slots))
+    motifs = step.vocabulary.motifs
+    kept = set(pool)
+    ranking = step.information_gain[FIRST_MOTIF_ID:] if step.information_gain.any() else keep
+    order = [i for i in np.argsort(-ranking, kind="stable") if motifs[i] in kept][:n_grow]
+    candidates = grow(
+        [motifs[i] for i in order],
+        step.segmentation,
+        step.vocabulary.tokens,
+        max_len=settings.max_motif_len,
+        max_joins=n_grow,
+    )
+    # raw frequencies only seed the candidates' first E-step: a bounded sample is enough
+    sample = corpus.sample(_GROWTH_SAMPLE_BASES)
+    scale = len(corpus.codes) / len(sample.codes)
+    counts = {t: c * scale for t, c in count_strings(sample, candidates).items()}
+    total_tokens = max(step.counts.sum(), 1.0)
+    added = [t for t, c in counts.items() if c >= settings.min_count]
+    for token in added:
+        scores[token] = math.log(counts[token] / total_tokens)
+    return sorted(kept | set(added))
+
+
+def _record(iteration: int, step: _Step, churn: float, seconds: float) -> dict[str, float]:
+    n_tokens = len(step.segmentation.ids)
+    motif_gain = step.information_gain[FIRST_MOTIF_ID:]
+    return {
+        "iteration": iteration,
+        "pool_size": len(step.vocabulary.motifs),
+        "log_likelihood": float(step.segmentation.loglik.sum()),
+        "mean_information_gain": float(motif_gain.mean()) if motif_gain.size else 0.0,
+        "vocabulary_churn": churn,
+        "bases_per_token": float(_bases(step) / n_tokens) if n_tokens else 0.0,
+        "seconds": seconds,
+    }
+
+
+def _bases(step: _Step) -> int:
+    lengths = np.array([len(t) for t in step.vocabulary.tokens])
+    lengths[:4] = 0
+    return int((step.counts * lengths).sum())
