@@ -31,7 +31,7 @@ from mxdna.tokenizer.information import information_gain, presence_counts
 from mxdna.tokenizer.lattice import Segmentation, to_codes, viterbi
 from mxdna.tokenizer.vocabulary import FIRST_MOTIF_ID, Vocabulary, make_vocabulary
 
-_GROWTH_SAMPLE_BASES = 2_000_000
+_GROWTH_SAMPLE_BASES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class FitSettings:
     ig_weight: float = 0.5
     importance_weight: float = 0.25
     smoothing: float = 0.1
+    n_threads: int = 1
 
     @property
     def motif_slots(self) -> int:
@@ -98,6 +99,8 @@ def fit_vocabulary(
     history: list[dict[str, float]] = []
     previous: set[str] = set(pool)
     targets = _prune_targets(len(pool), settings)
+    # raw frequencies only seed grown candidates' first E-step: a bounded sample is enough
+    growth_sample = corpus.sample(_GROWTH_SAMPLE_BASES)
     for iteration in range(settings.n_iter):
         began = time.perf_counter()
         step = _em_step(corpus, classes, n_classes, pool, scores, settings)
@@ -110,7 +113,7 @@ def fit_vocabulary(
         if len(pool) == settings.motif_slots and churn == 0 and iteration > 0:
             break  # the vocabulary is stable
         if iteration < settings.n_iter - 1:
-            pool = _grow(corpus, step, pool, scores, keep, settings)
+            pool = _grow(corpus, growth_sample, step, pool, scores, keep, settings)
     final = _em_step(corpus, classes, n_classes, pool, scores, settings)
     if len(pool) > settings.motif_slots:  # candidates grown in the last iteration: prune them
         keep = _keep_scores(final, settings, importance, labelled=classes is not None)
@@ -226,6 +229,7 @@ def _top(motifs: Sequence[str], keep: np.ndarray, n: int) -> list[str]:
 
 def _grow(
     corpus: Corpus,
+    sample: Corpus,
     step: _Step,
     pool: list[str],
     scores: dict[str, float],
@@ -245,8 +249,6 @@ def _grow(
         max_len=settings.max_motif_len,
         max_joins=n_grow,
     )
-    # raw frequencies only seed the candidates' first E-step: a bounded sample is enough
-    sample = corpus.sample(_GROWTH_SAMPLE_BASES)
     scale = len(corpus.codes) / len(sample.codes)
     counts = {t: c * scale for t, c in count_strings(sample, candidates).items()}
     total_tokens = max(step.counts.sum(), 1.0)

@@ -8,7 +8,9 @@ scored segmentations go to the one whose last token is longest (Hugging Face's U
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +66,14 @@ def to_codes(seqs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, starts
 
 
+def available_threads() -> int:
+    """CPUs this process may run on (respects affinity masks, e.g. under SLURM)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
 def viterbi(
     codes: np.ndarray,
     seq_starts: np.ndarray,
@@ -72,14 +82,49 @@ def viterbi(
     *,
     exclude: np.ndarray | None = None,
     engine: str = "auto",
+    n_threads: int = 1,
 ) -> Segmentation:
     """Best segmentation of each sequence in `codes` (see `to_codes`).
 
     `scores`: float64 (V,) log-probabilities by id. `exclude`: optional int32 (n,), a token id
-    sequence i may not use (-1 for none).
+    sequence i may not use (-1 for none). `n_threads` > 1 segments contiguous groups of
+    sequences in parallel (the kernel releases the GIL); the result does not depend on it.
     """
     if engine == "python" or (engine == "auto" and _viterbi is None):
         return viterbi_python(codes, seq_starts, table, scores, exclude=exclude)
+    n_seqs = len(seq_starts) - 1
+    if n_threads > 1 and n_seqs >= 2 * n_threads and len(codes) >= _MIN_BASES_PER_THREAD:
+        return _viterbi_threads(codes, seq_starts, table, scores, exclude, n_threads)
+    return _viterbi_c(codes, seq_starts, table, scores, exclude)
+
+
+_MIN_BASES_PER_THREAD = 200_000
+
+
+def _viterbi_threads(codes, seq_starts, table, scores, exclude, n_threads: int) -> Segmentation:
+    """Split the sequences into `n_threads` groups of about equal bases, segment, concatenate."""
+    cuts = np.searchsorted(seq_starts, np.linspace(0, seq_starts[-1], n_threads + 1)[1:-1])
+    bounds = [0, *sorted(set(cuts.tolist()) - {0, len(seq_starts) - 1}), len(seq_starts) - 1]
+
+    def run(a: int, b: int) -> Segmentation:
+        part = None if exclude is None else exclude[a:b]
+        return _viterbi_c(codes, seq_starts[a : b + 1], table, scores, part)
+
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        parts = list(pool.map(run, bounds[:-1], bounds[1:]))
+    offsets = np.cumsum([0] + [len(p.ids) for p in parts[:-1]])
+    return Segmentation(
+        ids=np.concatenate([p.ids for p in parts]),
+        starts=np.concatenate([p.starts for p in parts]),
+        seq_token_starts=np.concatenate(
+            [p.seq_token_starts[:-1] + o for p, o in zip(parts, offsets, strict=True)]
+            + [np.array([sum(len(p.ids) for p in parts)], dtype=np.int64)]
+        ),
+        loglik=np.concatenate([p.loglik for p in parts]),
+    )
+
+
+def _viterbi_c(codes, seq_starts, table, scores, exclude) -> Segmentation:
     excluded = b"" if exclude is None else np.ascontiguousarray(exclude, dtype=np.int32)
     ids, starts, seq_tok, loglik = _viterbi.viterbi(
         np.ascontiguousarray(codes, dtype=np.uint8),

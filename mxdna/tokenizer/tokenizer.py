@@ -24,7 +24,7 @@ from mxdna.tokenizer.base import BaseTokenizer
 from mxdna.tokenizer.candidates import Corpus
 from mxdna.tokenizer.em import FitResult, FitSettings, fit_vocabulary
 from mxdna.tokenizer.files import FORMAT, SCHEMA_VERSION, read_tokenizer_json
-from mxdna.tokenizer.lattice import Segmentation, to_codes, viterbi
+from mxdna.tokenizer.lattice import Segmentation, available_threads, to_codes, viterbi
 from mxdna.tokenizer.vocabulary import (
     FIRST_MOTIF_ID,
     MAX_MOTIF_LEN,
@@ -48,6 +48,8 @@ class Tokenizer(BaseTokenizer):
     seed_factor: initial pool = seed_factor x motif slots of the most frequent k-mers.
     grow_fraction: candidates grown per iteration, as a fraction of the motif slots.
     max_fit_bases: fit on a random subset of sequences holding about this many bases.
+    n_jobs: threads for segmentation (fit and encode); None = all CPUs this process may use.
+        Results do not depend on it.
     """
 
     kind = "learned"
@@ -66,6 +68,7 @@ class Tokenizer(BaseTokenizer):
         seed_factor: float = 4.0,
         grow_fraction: float = 0.1,
         max_fit_bases: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.vocab_size_param = vocab_size
         self.max_motif_len = max_motif_len
@@ -78,6 +81,7 @@ class Tokenizer(BaseTokenizer):
         self.seed_factor = seed_factor
         self.grow_fraction = grow_fraction
         self.max_fit_bases = max_fit_bases
+        self.n_jobs = n_jobs
 
     # -- fitting -----------------------------------------------------------------------------
 
@@ -144,7 +148,11 @@ class Tokenizer(BaseTokenizer):
             grow_fraction=self.grow_fraction,
             ig_weight=self.ig_weight,
             importance_weight=self.importance_weight,
+            n_threads=self._threads(),
         )
+
+    def _threads(self) -> int:
+        return available_threads() if self.n_jobs is None else max(1, int(self.n_jobs))
 
     def _prepare(
         self, sequences: Sequence[str], labels: Sequence | None
@@ -206,7 +214,9 @@ class Tokenizer(BaseTokenizer):
         if self._table is None:
             self._table = self.vocabulary_.lookup_table()
         codes, starts = to_codes(sequences)
-        return viterbi(codes, starts, self._table, self.vocabulary_.scores)
+        return viterbi(
+            codes, starts, self._table, self.vocabulary_.scores, n_threads=self._threads()
+        )
 
     # -- files -------------------------------------------------------------------------------
 
@@ -224,6 +234,7 @@ class Tokenizer(BaseTokenizer):
             "seed_factor": self.seed_factor,
             "grow_fraction": self.grow_fraction,
             "max_fit_bases": self.max_fit_bases,
+            "n_jobs": self.n_jobs,
         }
 
     def to_dict(self) -> dict[str, Any]:

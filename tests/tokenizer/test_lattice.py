@@ -137,3 +137,16 @@ def test_to_codes_rejects_non_iupac():
     with pytest.raises(ValueError, match=r"sequence 1: 'X'"):
         to_codes(["ACGT", "AXG"])
     assert lattice._viterbi is not None  # CI has a compiler: the fast path must be built
+
+
+def test_threads_give_the_same_segmentation():
+    rng = np.random.default_rng(3)
+    motifs = sorted({"".join(rng.choice(list("ACGT"), size=k)) for k in rng.integers(2, 9, 300)})
+    vocab = make_vocabulary(motifs, {t: float(-rng.uniform(1, 9)) for t in [*"ACGTN", *motifs]})
+    seqs = ["".join(rng.choice(list("ACGTN"), size=n)) for n in rng.integers(50, 400, 1500)]
+    codes, starts = to_codes(seqs)
+    table = vocab.lookup_table()
+    one = viterbi(codes, starts, table, vocab.scores, n_threads=1)
+    many = viterbi(codes, starts, table, vocab.scores, n_threads=3)
+    for field in ("ids", "starts", "seq_token_starts", "loglik"):
+        assert np.array_equal(getattr(one, field), getattr(many, field)), field
