@@ -12,6 +12,7 @@ import sys
 
 import click
 from mxdna_cli.data import data
+from mxdna_cli.tokenizer import tokenize
 
 from mxdna import __version__
 from mxdna.errors import MxdnaError
@@ -42,6 +43,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 cli.add_command(data)
+cli.add_command(tokenize)
 
 
 def _fail(message: str) -> int:

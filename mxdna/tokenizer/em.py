@@ -19,6 +19,7 @@ SentencePiece (with Viterbi counts). Everything is deterministic: ties break on 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,8 @@ from mxdna.tokenizer.candidates import Corpus, count_strings, grow, seed_candida
 from mxdna.tokenizer.information import information_gain, presence_counts
 from mxdna.tokenizer.lattice import Segmentation, to_codes, viterbi
 from mxdna.tokenizer.vocabulary import FIRST_MOTIF_ID, Vocabulary, make_vocabulary
+
+logger = logging.getLogger(__name__)
 
 _GROWTH_SAMPLE_BASES = 1_000_000
 
@@ -107,7 +110,13 @@ def fit_vocabulary(
         keep = _keep_scores(step, settings, importance, labelled=classes is not None)
         pool = _top(step.vocabulary.motifs, keep, targets[iteration])
         churn = len(set(pool) - previous) / max(len(pool), 1)  # share of new tokens
-        history.append(_record(iteration, step, churn, time.perf_counter() - began))
+        history.append(_record(iteration, step, churn))
+        logger.info(
+            "tokenizer EM iteration %d: %d candidates, %.1f s",
+            iteration,
+            len(step.vocabulary.motifs),
+            time.perf_counter() - began,
+        )
         previous = set(pool)
         scores = dict(zip(step.vocabulary.tokens, step.scores.tolist(), strict=True))
         if len(pool) == settings.motif_slots and churn == 0 and iteration > 0:
@@ -120,9 +129,12 @@ def fit_vocabulary(
         pool = _top(final.vocabulary.motifs, keep, settings.motif_slots)
         scores = dict(zip(final.vocabulary.tokens, final.scores.tolist(), strict=True))
         final = _em_step(corpus, classes, n_classes, pool, scores, settings)
-    vocabulary = _vocabulary(
-        pool, dict(zip(final.vocabulary.tokens, final.scores.tolist(), strict=True))
-    )
+    churn = len(set(pool) - previous) / max(len(pool), 1)
+    history.append(_record(len(history), final, churn))  # the fitted vocabulary itself
+    # 15 significant digits: every JSON parser (Hugging Face's serde_json included) reads these
+    # back exactly, so a saved or exported tokenizer segments exactly as this one does
+    final_scores = [float(f"{x:.15g}") for x in final.scores.tolist()]
+    vocabulary = _vocabulary(pool, dict(zip(final.vocabulary.tokens, final_scores, strict=True)))
     return FitResult(
         vocabulary=vocabulary,
         counts=final.counts,
@@ -258,7 +270,8 @@ def _grow(
     return sorted(kept | set(added))
 
 
-def _record(iteration: int, step: _Step, churn: float, seconds: float) -> dict[str, float]:
+def _record(iteration: int, step: _Step, churn: float) -> dict[str, float]:
+    """History entry (no wall time: saved files must be identical for identical fits)."""
     n_tokens = len(step.segmentation.ids)
     motif_gain = step.information_gain[FIRST_MOTIF_ID:]
     return {
@@ -268,7 +281,6 @@ def _record(iteration: int, step: _Step, churn: float, seconds: float) -> dict[s
         "mean_information_gain": float(motif_gain.mean()) if motif_gain.size else 0.0,
         "vocabulary_churn": churn,
         "bases_per_token": float(_bases(step) / n_tokens) if n_tokens else 0.0,
-        "seconds": seconds,
     }
 
 

@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from mxdna.errors import ConfigError, EmptyInputError, SingleClassError
+from mxdna.errors import (
+    ConfigError,
+    EmptyInputError,
+    SingleClassError,
+    TokenizerFileError,
+    UnknownCharacterError,
+)
 from mxdna.io.writers import atomic_open
 from mxdna.tokenizer.base import BaseTokenizer
 from mxdna.tokenizer.candidates import Corpus
@@ -136,6 +142,8 @@ class Tokenizer(BaseTokenizer):
             )
         if self.n_iter < 1:
             raise ConfigError(f"n_iter must be at least 1, got {self.n_iter}")
+        if not isinstance(self.min_count, int) or self.min_count < 1:
+            raise ConfigError(f"min_count must be a positive integer, got {self.min_count!r}")
         if not 0 < self.shrink < 1:
             raise ConfigError(f"shrink must be in (0, 1), got {self.shrink}")
         return FitSettings(
@@ -193,7 +201,10 @@ class Tokenizer(BaseTokenizer):
         self.vocabulary_: Vocabulary = result.vocabulary
         self.counts_: np.ndarray = result.counts
         self.information_gain_: np.ndarray = result.information_gain
-        self.history_: list[dict[str, float]] = [*history_so_far, *result.history]
+        continued = [
+            {**h, "iteration": len(history_so_far) + i} for i, h in enumerate(result.history)
+        ]
+        self.history_: list[dict[str, float]] = [*history_so_far, *continued]
         self._table: LookupTable | None = None
         self._index = {t: i for i, t in enumerate(self.vocabulary_.tokens)}
         return self
@@ -213,7 +224,10 @@ class Tokenizer(BaseTokenizer):
         self._check_fitted()
         if self._table is None:
             self._table = self.vocabulary_.lookup_table()
-        codes, starts = to_codes(sequences)
+        try:
+            codes, starts = to_codes(sequences)
+        except ValueError as error:
+            raise UnknownCharacterError(f"cannot tokenize: {error}") from None
         return viterbi(
             codes, starts, self._table, self.vocabulary_.scores, n_threads=self._threads()
         )
@@ -276,24 +290,38 @@ class Tokenizer(BaseTokenizer):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Tokenizer:
-        params = dict(data["params"])
-        tokenizer = cls(**params)
-        rows = sorted(data["tokens"], key=lambda r: r["id"])
-        scores = np.array(
-            [-np.inf if r["score"] is None else r["score"] for r in rows], dtype=np.float64
-        )
-        vocabulary = Vocabulary(tokens=tuple(r["token"] for r in rows), scores=scores)
-        tokenizer.classes_ = tuple(data.get("classes", ()))
-        return tokenizer._store(
-            FitResult(
-                vocabulary=vocabulary,
+        """Rebuild from `to_dict` output; any inconsistency raises `TokenizerFileError`."""
+        try:
+            tokenizer = cls(**dict(data["params"]))
+            rows = sorted(data["tokens"], key=lambda r: r["id"])
+            if [r["id"] for r in rows] != list(range(len(rows))):
+                raise ValueError("token ids must be 0..V-1")
+            tokens = tuple(str(r["token"]) for r in rows)
+            _check_motifs(tokens[FIRST_MOTIF_ID:], tokenizer.max_motif_len)
+            scores = np.array([-np.inf if r["score"] is None else float(r["score"]) for r in rows])
+            result = FitResult(
+                vocabulary=Vocabulary(tokens=tokens, scores=scores),
                 counts=np.array([r["count"] for r in rows], dtype=np.float64),
                 information_gain=np.array([r["information_gain"] for r in rows], dtype=np.float64),
                 history=list(data.get("history", [])),
             )
-        )
+            tokenizer.classes_ = tuple(str(c) for c in data.get("classes", ()))
+        except (KeyError, TypeError, ValueError) as error:
+            raise TokenizerFileError(f"invalid tokenizer content: {error}") from None
+        return tokenizer._store(result)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Tokenizer:
         """Read a file written by `save`."""
-        return cls.from_dict(read_tokenizer_json(path, expected_kind=cls.kind))
+        data = read_tokenizer_json(path, expected_kind=cls.kind)
+        try:
+            return cls.from_dict(data)
+        except TokenizerFileError as error:
+            raise TokenizerFileError(error.message, path=path) from None
+
+
+def _check_motifs(motifs: Sequence[str], max_len: int) -> None:
+    """Learned tokens are distinct upper-case A/C/G/T strings of 2..max_len bases."""
+    for token in motifs:
+        if not 2 <= len(token) <= max_len or token.strip("ACGT"):
+            raise ValueError(f"token {token!r} is not 2..{max_len} upper-case A/C/G/T bases")

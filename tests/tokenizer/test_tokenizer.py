@@ -122,13 +122,7 @@ def test_same_data_and_seed_give_identical_files(tmp_path):
     a.save(tmp_path / "a.json")
     b.save(tmp_path / "b.json")
 
-    def without_timing(path):
-        data = json.loads(path.read_text())
-        for entry in data["history"]:
-            entry.pop("seconds")  # wall time is the one thing allowed to differ
-        return data
-
-    assert without_timing(tmp_path / "a.json") == without_timing(tmp_path / "b.json")
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
 
 
 def test_fitting_twice_equals_fitting_once():
@@ -165,7 +159,8 @@ def test_refine_uses_external_importance(fitted):
     plain = Tokenizer(**tok.get_params()).fit(seqs, labels).refine(seqs, labels, n_iter=2)
     kept = lambda t: sum(f in t.tokens for f in favoured)  # noqa: E731
     assert kept(refined) >= kept(plain)
-    assert len(refined.history_) == len(tok.history_) + 2
+    assert len(refined.history_) == len(tok.history_) + 3  # 2 iterations + the final vocabulary
+    assert [h["iteration"] for h in refined.history_] == list(range(len(refined.history_)))
     assert refined.vocab_size == tok.vocab_size
 
 
@@ -183,6 +178,37 @@ def test_refine_uses_external_importance(fitted):
 def test_bad_input(kwargs, seqs, labels, error, message):
     with pytest.raises(error, match=message):
         Tokenizer(**kwargs).fit(seqs, labels)
+
+
+def test_broken_files_are_clear_errors(fitted, tmp_path):
+    tok, _, _ = fitted
+    good = tok.to_dict()
+    cases = {
+        "no params": {k: v for k, v in good.items() if k != "params"},
+        "bad token": {
+            **good,
+            "tokens": [*good["tokens"][:-1], {**good["tokens"][-1], "token": "ACGX"}],
+        },
+        "lower case": {
+            **good,
+            "tokens": [*good["tokens"][:-1], {**good["tokens"][-1], "token": "acgt"}],
+        },
+        "ids": {**good, "tokens": good["tokens"][1:]},
+    }
+    for name, data in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(data))
+        with pytest.raises(TokenizerFileError, match=f"{path.name}: invalid tokenizer content"):
+            Tokenizer.load(path)
+
+
+def test_history_ends_with_the_fitted_vocabulary(fitted):
+    tok, seqs, _ = fitted
+    last = tok.history_[-1]
+    assert last["pool_size"] == tok.vocab_size - FIRST_MOTIF_ID
+    seg = tok.segment(seqs)
+    assert last["bases_per_token"] == pytest.approx(sum(map(len, seqs)) / len(seg.ids), rel=0.02)
+    assert all("seconds" not in h for h in tok.history_)
 
 
 def test_unfitted_and_foreign_files(tmp_path):
