@@ -26,7 +26,8 @@ def elu_feature_map(x: torch.Tensor) -> torch.Tensor:
 
 def favor_feature_map(x: torch.Tensor, projection: torch.Tensor, *, is_query: bool) -> torch.Tensor:
     """Positive random features (FAVOR+, Choromanski et al., 2021): φ(q)·φ(k) is an unbiased
-    estimate of the softmax kernel exp(q·k/√d). x: (B, H, N, Dk); projection: (F, Dk) -> (B, H, N, F).
+    estimate of the softmax kernel exp(q·k/√d).
+    x: (B, H, N, Dk); projection: (F, Dk) -> (B, H, N, F).
 
     For numerical range a maximum is subtracted inside the exponential: per query row (it
     cancels between numerator and normaliser of that query), and one shared value over all keys
