@@ -1,0 +1,94 @@
+"""Token embeddings that survive a tokenizer re-fit, and positions measured in bases.
+
+A token's embedding is composed from its bases — mean over positions p of
+(base[t_p] + within_token[p]) plus a length embedding — plus a learned per-token residual.
+Only the residual depends on the vocabulary, and it is carried over by token *string*: after a
+re-fit (`adopt_vocabulary`), tokens kept keep their residual, new tokens start from their bases
+alone, so the model stays usable while the segmentation improves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+_BASE_INDEX = {"A": 1, "C": 2, "G": 3, "T": 4, "N": 5}  # 0: no base (special token / padding)
+
+
+def _composition(tokens: Sequence[str], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(V, max_len) base indices and (V,) lengths; specials ("[PAD]", ...) have no bases."""
+    table = torch.zeros(len(tokens), max_len, dtype=torch.long)
+    lengths = torch.zeros(len(tokens), dtype=torch.long)
+    for i, token in enumerate(tokens):
+        if token.startswith("["):
+            continue
+        if len(token) > max_len:
+            raise ValueError(f"token {token!r} is longer than max_token_len={max_len}")
+        table[i, : len(token)] = torch.tensor([_BASE_INDEX[b] for b in token])
+        lengths[i] = len(token)
+    return table, lengths
+
+
+class TokenEmbedding(nn.Module):
+    """ids (B, T) -> embeddings (B, T, D), composed from bases plus a per-token residual."""
+
+    def __init__(self, tokens: Sequence[str], d_model: int, max_token_len: int) -> None:
+        super().__init__()
+        self.max_token_len = max_token_len
+        self.tokens = tuple(tokens)
+        self.base = nn.Embedding(len(_BASE_INDEX) + 1, d_model, padding_idx=0)
+        self.within_token = nn.Parameter(torch.randn(max_token_len, d_model) * 0.02)
+        self.length = nn.Embedding(max_token_len + 1, d_model)
+        self.residual = nn.Embedding(len(tokens), d_model)
+        nn.init.normal_(self.base.weight, std=0.02)
+        nn.init.normal_(self.length.weight, std=0.02)
+        nn.init.zeros_(self.residual.weight)
+        composition, lengths = _composition(tokens, max_token_len)
+        self.register_buffer("composition", composition, persistent=False)
+        self.register_buffer("lengths", lengths, persistent=False)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        unique, inverse = torch.unique(ids, return_inverse=True)  # compose each token once
+        bases = self.composition[unique]  # (U, L)
+        present = (bases > 0).unsqueeze(-1)  # (U, L, 1)
+        parts = (self.base(bases) + self.within_token) * present
+        count = self.lengths[unique].clamp(min=1).unsqueeze(-1)
+        composed = parts.sum(dim=1) / count + self.length(self.lengths[unique])  # (U, D)
+        return composed[inverse] + self.residual(ids)
+
+    @torch.no_grad()
+    def adopt_vocabulary(self, tokens: Sequence[str]) -> None:
+        """Switch to a new vocabulary; residuals follow token strings, new tokens start at 0."""
+        old = {t: i for i, t in enumerate(self.tokens)}
+        weight = torch.zeros(
+            len(tokens), self.residual.embedding_dim, device=self.residual.weight.device
+        )
+        for i, token in enumerate(tokens):
+            if token in old:
+                weight[i] = self.residual.weight[old[token]]
+        self.residual = nn.Embedding.from_pretrained(weight, freeze=False)
+        self.tokens = tuple(tokens)
+        composition, lengths = _composition(tokens, self.max_token_len)
+        self.composition = composition.to(weight.device)
+        self.lengths = lengths.to(weight.device)
+
+
+def sinusoidal(positions: torch.Tensor, d_model: int, base: float = 10_000.0) -> torch.Tensor:
+    """Fixed sinusoidal embedding of real-valued positions (bases): (...,) -> (..., D)."""
+    half = d_model // 2
+    freq = torch.exp(-math.log(base) * torch.arange(half, device=positions.device) / half)
+    angles = positions.unsqueeze(-1).float() * freq
+    return torch.cat([angles.sin(), angles.cos()], dim=-1)
+
+
+def rotate(x: torch.Tensor, positions: torch.Tensor, base: float) -> torch.Tensor:
+    """Rotary position embedding with positions in bases. x: (B, H, T, Dh); positions: (B, T)."""
+    half = x.shape[-1] // 2
+    freq = torch.exp(-math.log(base) * torch.arange(half, device=x.device) / half)
+    angles = positions[:, None, :, None].float() * freq  # (B, 1, T, Dh/2)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)

@@ -1,0 +1,96 @@
+"""`HierarchicalEncoder` and `SequenceClassifier`.
+
+    ids (B, T), offsets (B, T, 2) in bases, mask (B, T)
+      → token embedding (composed from bases) + sinusoidal embedding of the token's base start
+      → per stage: local blocks (radius r, rotary positions in bases)
+                   → TokenMerger (T → ⌈T/m⌉ super-tokens, spans kept)
+                   → global linear-attention blocks
+      → hidden (B, T', D), mask (B, T'), spans (B, T', 2)
+    SequenceClassifier adds masked mean pooling + LayerNorm + Linear → logits (B, n_classes).
+
+Cost is linear in T: local attention is O(T·r), linear attention O(T·D²/H).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from mxdna.model.aggregation import TokenMerger
+from mxdna.model.blocks import GlobalBlock, LocalBlock
+from mxdna.model.config import EncoderConfig
+from mxdna.model.embedding import TokenEmbedding, sinusoidal
+
+
+class _Stage(nn.Module):
+    def __init__(self, config: EncoderConfig, index: int) -> None:
+        super().__init__()
+        self.local = nn.ModuleList(LocalBlock(config) for _ in range(config.local_blocks))
+        self.merge = TokenMerger(config.d_model, config.merge_ratio)
+        self.glob = nn.ModuleList(
+            GlobalBlock(config, seed=index * 1000 + i) for i in range(config.global_blocks)
+        )
+
+    def forward(self, x, mask, spans):
+        for block in self.local:
+            x = block(x, mask, _centres(spans))
+        x, mask, spans = self.merge(x, mask, spans)
+        for block in self.glob:
+            x = block(x, mask, _centres(spans))
+        return x, mask, spans
+
+
+def _centres(spans: torch.Tensor) -> torch.Tensor:
+    """Token centres in bases, (B, T) float."""
+    return spans.float().mean(dim=-1)
+
+
+class HierarchicalEncoder(nn.Module):
+    """Token ids + base offsets -> super-token states with their base spans."""
+
+    def __init__(self, config: EncoderConfig, tokens: Sequence[str]) -> None:
+        super().__init__()
+        self.config = config
+        self.embedding = TokenEmbedding(tokens, config.d_model, config.max_token_len)
+        self.dropout = nn.Dropout(config.dropout)
+        self.stages = nn.ModuleList(_Stage(config, i) for i in range(config.n_stages))
+        self.norm = nn.LayerNorm(config.d_model)
+
+    def forward(
+        self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """ids (B, T) int64, offsets (B, T, 2) int (padding -1), mask (B, T) bool
+        -> hidden (B, T', D), mask (B, T'), spans (B, T', 2)."""
+        x = self.embedding(ids) + sinusoidal(offsets[..., 0].clamp(min=0), self.config.d_model)
+        x = self.dropout(x) * mask.unsqueeze(-1)
+        spans = offsets
+        for stage in self.stages:
+            x, mask, spans = stage(x, mask, spans)
+        return self.norm(x) * mask.unsqueeze(-1), mask, spans
+
+    def adopt_vocabulary(self, tokens: Sequence[str]) -> None:
+        """After a tokenizer re-fit: keep learned residuals of tokens that stay (by string)."""
+        self.embedding.adopt_vocabulary(tokens)
+
+
+class SequenceClassifier(nn.Module):
+    """Encoder + masked mean pooling + classification head: logits (B, n_classes)."""
+
+    def __init__(self, config: EncoderConfig, tokens: Sequence[str]) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = HierarchicalEncoder(config, tokens)
+        self.head = nn.Sequential(
+            nn.LayerNorm(config.d_model), nn.Linear(config.d_model, config.n_classes)
+        )
+
+    def forward(self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        hidden, mask, _ = self.encoder(ids, offsets, mask)
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
+        return self.head(pooled)
+
+    def adopt_vocabulary(self, tokens: Sequence[str]) -> None:
+        self.encoder.adopt_vocabulary(tokens)
