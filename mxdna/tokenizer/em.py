@@ -19,6 +19,7 @@ SentencePiece (with Viterbi counts). Everything is deterministic: ties break on 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mxdna.alphabet import reverse_complement
 from mxdna.tokenizer.candidates import Corpus, count_strings, grow, seed_candidates
 from mxdna.tokenizer.information import information_gain, presence_counts
 from mxdna.tokenizer.lattice import Segmentation, to_codes, viterbi
@@ -52,6 +54,7 @@ class FitSettings:
     importance_weight: float = 0.25
     smoothing: float = 0.1
     n_threads: int = 1
+    rc_tied: bool = False
 
     @property
     def motif_slots(self) -> int:
@@ -75,6 +78,7 @@ class _Step:
     counts: np.ndarray
     scores: np.ndarray
     information_gain: np.ndarray
+    partner: np.ndarray | None = None  # (V,) id of each token's reverse complement, if tied
 
 
 def fit_vocabulary(
@@ -98,6 +102,9 @@ def fit_vocabulary(
         raw = count_strings(corpus, initial_motifs)
     base_counts = np.bincount(corpus.codes, minlength=5)[:5]
     scores = _initial_scores(raw, base_counts, len(corpus.codes))
+    if settings.rc_tied:  # seed both strands of every candidate
+        missing = {reverse_complement(t) for t in raw} - set(raw)
+        raw = {**raw, **count_strings(corpus, missing)}
     pool = sorted(raw)
     history: list[dict[str, float]] = []
     previous: set[str] = set(pool)
@@ -108,7 +115,7 @@ def fit_vocabulary(
         began = time.perf_counter()
         step = _em_step(corpus, classes, n_classes, pool, scores, settings)
         keep = _keep_scores(step, settings, importance, labelled=classes is not None)
-        pool = _top(step.vocabulary.motifs, keep, targets[iteration])
+        pool = _top(step.vocabulary.motifs, keep, targets[iteration], settings.rc_tied)
         churn = len(set(pool) - previous) / max(len(pool), 1)  # share of new tokens
         history.append(_record(iteration, step, churn))
         logger.info(
@@ -126,7 +133,7 @@ def fit_vocabulary(
     final = _em_step(corpus, classes, n_classes, pool, scores, settings)
     if len(pool) > settings.motif_slots:  # candidates grown in the last iteration: prune them
         keep = _keep_scores(final, settings, importance, labelled=classes is not None)
-        pool = _top(final.vocabulary.motifs, keep, settings.motif_slots)
+        pool = _top(final.vocabulary.motifs, keep, settings.motif_slots, settings.rc_tied)
         scores = dict(zip(final.vocabulary.tokens, final.scores.tolist(), strict=True))
         final = _em_step(corpus, classes, n_classes, pool, scores, settings)
     churn = len(set(pool) - previous) / max(len(pool), 1)
@@ -140,6 +147,19 @@ def fit_vocabulary(
         counts=final.counts,
         information_gain=final.information_gain,
         history=history,
+    )
+
+
+def reverse_complement_ids(tokens: Sequence[str]) -> np.ndarray:
+    """(V,) int64: id of each token's reverse complement, or its own id (specials, palindromes,
+    tokens whose reverse complement is not in the vocabulary)."""
+    index = {t: i for i, t in enumerate(tokens)}
+    return np.array(
+        [
+            i if t.startswith("[") else index.get(reverse_complement(t), i)
+            for i, t in enumerate(tokens)
+        ],
+        dtype=np.int64,
     )
 
 
@@ -181,10 +201,17 @@ def _em_step(
 ) -> _Step:
     vocabulary = _vocabulary(pool, scores)
     segmentation = viterbi(
-        corpus.codes, corpus.starts, vocabulary.lookup_table(), vocabulary.scores
+        corpus.codes,
+        corpus.starts,
+        vocabulary.lookup_table(),
+        vocabulary.scores,
+        n_threads=settings.n_threads,
     )
     size = len(vocabulary)
+    partner = reverse_complement_ids(vocabulary.tokens) if settings.rc_tied else None
     counts = np.bincount(segmentation.ids, minlength=size).astype(np.float64)
+    if partner is not None:  # a motif and its reverse complement share their statistics
+        counts = (counts + counts[partner]) / 2
     usable = np.zeros(size, dtype=bool)
     usable[4:] = True  # bases, N and motifs; never the specials
     smoothed = np.where(usable, counts + settings.smoothing, 0.0)
@@ -192,11 +219,17 @@ def _em_step(
         new_scores = np.where(usable, np.log(smoothed / smoothed.sum()), -np.inf)
     if classes is not None:
         totals = np.bincount(classes, minlength=n_classes)
-        presence = presence_counts(segmentation, classes, size, n_classes)
+        counted = segmentation
+        if partner is not None:  # presence of either strand's token
+            canonical = np.minimum(np.arange(size), partner).astype(np.int32)
+            counted = dataclasses.replace(segmentation, ids=canonical[segmentation.ids])
+        presence = presence_counts(counted, classes, size, n_classes)
         gain = information_gain(presence, totals)
+        if partner is not None:
+            gain = gain[np.minimum(np.arange(size), partner)]
     else:
         gain = np.zeros(size)
-    return _Step(vocabulary, segmentation, counts, new_scores, gain)
+    return _Step(vocabulary, segmentation, counts, new_scores, gain, partner)
 
 
 def _likelihood_loss(step: _Step) -> np.ndarray:
@@ -231,12 +264,27 @@ def _keep_scores(
         parts.append((settings.importance_weight, _ranks(values)))
     if len(parts) > 1:  # the extra criteria take their weight from the likelihood term
         parts[0] = (1.0 - sum(w for w, _ in parts[1:]), parts[0][1])
-    return sum(w * r for w, r in parts)
+    keep = sum(w * r for w, r in parts)
+    if step.partner is not None:  # a pair is as valuable as its better strand
+        mate = step.partner[FIRST_MOTIF_ID:] - FIRST_MOTIF_ID
+        keep = np.maximum(keep, keep[mate])
+    return keep
 
 
-def _top(motifs: Sequence[str], keep: np.ndarray, n: int) -> list[str]:
+def _top(motifs: Sequence[str], keep: np.ndarray, n: int, rc_tied: bool = False) -> list[str]:
+    """The n motifs with the highest keep score (ties by string). With `rc_tied`, a motif and
+    its reverse complement are kept or dropped together (so one slot may stay free)."""
     order = sorted(range(len(motifs)), key=lambda i: (-keep[i], motifs[i]))
-    return sorted(motifs[i] for i in order[:n])
+    if not rc_tied:
+        return sorted(motifs[i] for i in order[:n])
+    present = set(motifs)
+    chosen: set[str] = set()
+    for i in order:
+        pair = {motifs[i], reverse_complement(motifs[i])} & present
+        if motifs[i] in chosen or len(chosen | pair) > n:
+            continue
+        chosen |= pair
+    return sorted(chosen)
 
 
 def _grow(
@@ -262,7 +310,11 @@ def _grow(
         max_joins=n_grow,
     )
     scale = len(corpus.codes) / len(sample.codes)
+    if settings.rc_tied:
+        candidates = candidates | {reverse_complement(t) for t in candidates}
     counts = {t: c * scale for t, c in count_strings(sample, candidates).items()}
+    if settings.rc_tied:  # pooled over both strands, like the E-step statistics
+        counts = {t: (c + counts[reverse_complement(t)]) / 2 for t, c in counts.items()}
     total_tokens = max(step.counts.sum(), 1.0)
     added = [t for t, c in counts.items() if c >= settings.min_count]
     for token in added:

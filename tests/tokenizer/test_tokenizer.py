@@ -220,3 +220,34 @@ def test_unfitted_and_foreign_files(tmp_path):
     (tmp_path / "y.json").write_text("not json")
     with pytest.raises(TokenizerFileError, match="not a tokenizer JSON"):
         load_tokenizer(tmp_path / "y.json")
+
+
+def test_reverse_complement_tied_vocabulary():
+    """Motifs planted on either strand: the tied fit pools both orientations."""
+    from mxdna.alphabet import reverse_complement
+
+    rng = np.random.default_rng(4)
+    seqs, labels = [], []
+    for label in ("background", "bound"):
+        for i in range(300):
+            seq = "".join(rng.choice(list("ACGT"), size=150))
+            if label == "bound":
+                motif = PLANTED[i % 2] if rng.random() < 0.5 else reverse_complement(PLANTED[i % 2])
+                start = int(rng.integers(0, 150 - len(motif)))
+                seq = seq[:start] + motif + seq[start + len(motif) :]
+            seqs.append(seq)
+            labels.append(label)
+    tok = Tokenizer(vocab_size=200, n_iter=5, rc_tied=True).fit(seqs, labels)
+    motifs = set(tok.vocabulary_.motifs)
+    index = {t: i for i, t in enumerate(tok.tokens)}
+    assert tok.vocab_size <= 200
+    for motif in motifs:
+        mate = reverse_complement(motif)
+        assert mate in motifs
+        assert tok.vocabulary_.scores[index[motif]] == tok.vocabulary_.scores[index[mate]]
+        assert tok.information_gain_[index[motif]] == tok.information_gain_[index[mate]]
+    order = np.argsort(-tok.information_gain_, kind="stable")
+    top = [tok.tokens[i] for i in order[:8]]
+    planted_both = (*PLANTED, *(reverse_complement(m) for m in PLANTED))
+    assert sum(len(t) >= 5 and any(t in m or m in t for m in planted_both) for t in top) >= 4, top
+    assert tok.get_params()["rc_tied"] is True
