@@ -93,6 +93,11 @@ def tokenize() -> None:
     is_flag=True,
     help="Ignore labels: rank tokens by likelihood only (no information gain).",
 )
+@click.option(
+    "--rc-tied",
+    is_flag=True,
+    help="Tie each motif to its reverse complement (for unoriented data such as peaks).",
+)
 def fit(
     fasta: tuple[Path, ...],
     labels: Path | None,
@@ -108,6 +113,7 @@ def fit(
     max_fit_bases: int | None,
     min_count: int,
     unsupervised: bool,
+    rc_tied: bool,
 ) -> None:
     """Fit the learnable motif tokenizer on FASTA files and write it to OUT (one JSON file).
 
@@ -139,6 +145,7 @@ def fit(
         seed=seed,
         min_count=min_count,
         max_fit_bases=max_fit_bases,
+        rc_tied=rc_tied,
     ).fit(dataset.sequences, y)
     tokenizer.save(out)
     n_bases = sum(len(s) for s in dataset.sequences)
