@@ -13,6 +13,7 @@ import sys
 import click
 from mxdna_cli.data import data
 from mxdna_cli.tokenizer import tokenize
+from mxdna_cli.train import evaluate, predict, train
 
 from mxdna import __version__
 from mxdna.errors import MxdnaError
@@ -43,6 +44,9 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 cli.add_command(data)
+cli.add_command(train)
+cli.add_command(predict)
+cli.add_command(evaluate)
 cli.add_command(tokenize)
 
 

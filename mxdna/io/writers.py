@@ -131,3 +131,20 @@ def write_fasta(
     """Write a SequenceSet as FASTA (labels and chromosomes in the header), atomically."""
     with atomic_open(path) as fh:
         fh.writelines(format_fasta(data, line_width=line_width, extra={"chrom": data.chroms}))
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside `path` for writers that need a file name (safetensors,
+    torch.save); it replaces `path` only if the block succeeds, and is removed otherwise."""
+    target = check_writable(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)

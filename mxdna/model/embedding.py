@@ -40,11 +40,13 @@ class TokenEmbedding(nn.Module):
         self.max_token_len = max_token_len
         self.tokens = tuple(tokens)
         self.base = nn.Embedding(len(_BASE_INDEX) + 1, d_model, padding_idx=0)
-        self.within_token = nn.Parameter(torch.randn(max_token_len, d_model) * 0.02)
+        self.within_token = nn.Parameter(torch.randn(max_token_len, d_model) * 0.1)
         self.length = nn.Embedding(max_token_len + 1, d_model)
         self.residual = nn.Embedding(len(tokens), d_model)
-        nn.init.normal_(self.base.weight, std=0.02)
-        nn.init.normal_(self.length.weight, std=0.02)
+        # bases carry the token's identity: unit scale, like the (bounded) position signal;
+        # within-token position and length are refinements of it
+        nn.init.normal_(self.base.weight, std=1.0)
+        nn.init.normal_(self.length.weight, std=0.1)
         nn.init.zeros_(self.residual.weight)
         composition, lengths = _composition(tokens, max_token_len)
         self.register_buffer("composition", composition, persistent=False)

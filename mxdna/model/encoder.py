@@ -59,11 +59,20 @@ class HierarchicalEncoder(nn.Module):
         self.norm = nn.LayerNorm(config.d_model)
 
     def forward(
-        self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+        self,
+        ids: torch.Tensor,
+        offsets: torch.Tensor,
+        mask: torch.Tensor,
+        token_embeddings: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """ids (B, T) int64, offsets (B, T, 2) int (padding -1), mask (B, T) bool
-        -> hidden (B, T', D), mask (B, T'), spans (B, T', 2)."""
-        x = self.embedding(ids) + sinusoidal(offsets[..., 0].clamp(min=0), self.config.d_model)
+        -> hidden (B, T', D), mask (B, T'), spans (B, T', 2).
+
+        `token_embeddings` (B, T, D) replaces `embedding(ids)`: attribution methods pass it to
+        take gradients with respect to the token embeddings."""
+        if token_embeddings is None:
+            token_embeddings = self.embedding(ids)
+        x = token_embeddings + sinusoidal(offsets[..., 0].clamp(min=0), self.config.d_model)
         x = self.dropout(x) * mask.unsqueeze(-1)
         spans = offsets
         for stage in self.stages:
@@ -86,8 +95,14 @@ class SequenceClassifier(nn.Module):
             nn.LayerNorm(config.d_model), nn.Linear(config.d_model, config.n_classes)
         )
 
-    def forward(self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        hidden, mask, _ = self.encoder(ids, offsets, mask)
+    def forward(
+        self,
+        ids: torch.Tensor,
+        offsets: torch.Tensor,
+        mask: torch.Tensor,
+        token_embeddings: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        hidden, mask, _ = self.encoder(ids, offsets, mask, token_embeddings)
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
         return self.head(pooled)

@@ -1,0 +1,194 @@
+"""`mxdna train`, `mxdna predict`, `mxdna evaluate`: thin calls into mxdna.training / mxdna.run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from mxdna.errors import ConfigError, InputNotFoundError, LabelError
+from mxdna.io.labels import load_fasta_set
+from mxdna.io.writers import atomic_open, check_writable
+from mxdna.model.encoder import SequenceClassifier
+from mxdna.run import RunDirectory
+from mxdna.splits import hash_split
+from mxdna.training.batches import encode_split
+from mxdna.training.config import TOKENIZER_CHOICES, TrainConfig
+from mxdna.training.distributed import Distributed, set_torch_threads
+from mxdna.training.joint import RunData, resolve_device, train_run, write_predictions
+from mxdna.training.metrics import classification_metrics
+from mxdna.training.trainer import Trainer
+
+_label_options = [
+    click.option("--labels", type=click.Path(path_type=Path), help="TSV/CSV table id<TAB>label."),
+    click.option("--label-key", default="label", show_default=True, help="Header key of labels."),
+]
+
+
+def _with_labels(command):
+    for decorator in reversed(_label_options):
+        command = decorator(command)
+    return command
+
+
+def _load(paths, labels, label_key):
+    return load_fasta_set(list(paths), labels=labels, label_key=label_key, allow_extra_labels=True)
+
+
+def _read_yaml(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise InputNotFoundError("no such file", path=path)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"not valid YAML ({' '.join(str(error).split())})", path=path) from None
+    if not isinstance(data, dict) or set(data) - {"train", "model"}:
+        raise ConfigError("expected a mapping with 'train' and/or 'model' sections", path=path)
+    return data
+
+
+@click.command()
+@click.option(
+    "--fasta",
+    "fasta",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Training FASTA (repeat for one file per class).",
+)
+@_with_labels
+@click.option(
+    "--val",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Validation FASTA. Default: a deterministic split of the training data.",
+)
+@click.option("--test", type=click.Path(path_type=Path), multiple=True, help="Test FASTA.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Run directory.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="YAML with 'train:' and 'model:' settings; flags below override it.",
+)
+@click.option("--seed", type=int, help="Random seed (default 0).")
+@click.option("--epochs", type=int, help="Training epochs (default 12).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Default auto.")
+@click.option("--tokenizer", type=click.Choice(TOKENIZER_CHOICES), help="Default learned.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run in --out.")
+def train(
+    fasta, labels, label_key, val, test, out, config_path, seed, epochs, device, tokenizer, resume
+) -> None:
+    """Train the tokenizer and the encoder together; write a complete run directory."""
+    settings = _read_yaml(config_path)
+    flags = {"seed": seed, "epochs": epochs, "device": device, "tokenizer": tokenizer}
+    config = TrainConfig.from_dict(
+        {**settings.get("train", {}), **{k: v for k, v in flags.items() if v is not None}}
+    )
+    run = RunDirectory(out)
+    run.prepare()
+    data = _training_data(fasta, labels, label_key, val, test, config)
+    device_used = resolve_device(config.device)
+    set_torch_threads(config.threads)
+    dist = Distributed.from_environment(device_used)
+    inputs = {
+        "fasta": [str(p) for p in fasta],
+        "labels": str(labels) if labels else None,
+        "val": [str(p) for p in val],
+        "test": [str(p) for p in test],
+    }
+    try:
+        results = train_run(
+            data, config, settings.get("model", {}), run, inputs=inputs, resume=resume, dist=dist
+        )
+    finally:
+        dist.close()
+    if dist.is_main:
+        for split in ("val", "test"):
+            if split in results:
+                shown = ", ".join(
+                    f"{k} {v:.4f}" for k, v in results[split].items() if v is not None
+                )
+                click.echo(f"{split}: {shown}")
+        click.echo(f"run written to {out}")
+
+
+def _training_data(fasta, labels, label_key, val, test, config: TrainConfig) -> RunData:
+    training = _load(fasta, labels, label_key)
+    training.require_classes(2)
+    if val:
+        validation = _load(val, labels, label_key)
+    else:
+        parts = hash_split(
+            training, val_fraction=config.val_fraction, test_fraction=0.0, seed=config.seed
+        )
+        training, validation = parts["train"], parts["val"]
+    return RunData(training, validation, _load(test, labels, label_key) if test else None)
+
+
+def _restore(run_dir: Path) -> tuple[RunDirectory, Trainer, Any, tuple[str, ...]]:
+    run = RunDirectory(run_dir)
+    if not run.path.is_dir():
+        raise InputNotFoundError("no such run directory", path=run.path)
+    train_config, model_config, classes = run.read_config()
+    tokenizer = run.read_tokenizer()
+    model = SequenceClassifier(model_config, tokenizer.tokens)
+    try:
+        model.load_state_dict(run.read_weights())
+    except RuntimeError as error:
+        raise ConfigError(
+            f"weights do not match the run's model ({error})", path=run.path
+        ) from None
+    device = resolve_device("auto")
+    model.to(device)
+    trainer = Trainer(model, train_config, device=device, total_steps=1, class_weights=None)
+    return run, trainer, tokenizer, classes
+
+
+@click.command()
+@click.option("--run", "run_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--fasta", "fasta", multiple=True, required=True, type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Predictions TSV.")
+def predict(run_dir, fasta, out) -> None:
+    """Predict classes: TSV with id, label (if any), predicted class, one probability per class."""
+    check_writable(out)
+    _, trainer, tokenizer, classes = _restore(run_dir)
+    data = load_fasta_set(list(fasta))
+    dummy = [0] * len(data)
+    probabilities = trainer.predict(
+        encode_split(tokenizer, data.sequences, dummy, both_strands=False)
+    )
+    target = RunDirectory(out.parent)
+    write_predictions(target, out.name, data, probabilities, classes)
+    click.echo(f"{out}: {len(data)} predictions")
+
+
+@click.command()
+@click.option("--run", "run_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--fasta", "fasta", multiple=True, required=True, type=click.Path(path_type=Path))
+@_with_labels
+@click.option("--out", type=click.Path(path_type=Path), help="Write the metrics as JSON here.")
+def evaluate(run_dir, fasta, labels, label_key, out) -> None:
+    """Score a trained run on labelled FASTA: accuracy, MCC, macro-F1, AUROC, AUPRC."""
+    if out is not None:
+        check_writable(out)
+    _, trainer, tokenizer, classes = _restore(run_dir)
+    data = _load(fasta, labels, label_key)
+    if data.labels is None:
+        raise LabelError("evaluate needs labelled sequences ('label=' headers or --labels)")
+    unknown = sorted(set(data.labels) - set(classes))
+    if unknown:
+        raise LabelError(f"classes unknown to the run: {', '.join(unknown)}")
+    y = [classes.index(label) for label in data.labels]
+    probabilities = trainer.predict(encode_split(tokenizer, data.sequences, y, both_strands=False))
+    metrics = classification_metrics(y, probabilities)
+    text = json.dumps(metrics, indent=2)
+    if out is not None:
+        with atomic_open(out) as fh:
+            fh.write(text + "\n")
+    click.echo(text)

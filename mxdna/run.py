@@ -1,0 +1,137 @@
+"""The run directory contract: which files a run holds, and how they are written and read.
+
+    RUN_DIR/
+      config.yaml       resolved settings (train, model, classes, inputs)
+      tokenizer.json    the final tokenizer (any kind; `mxdna.tokenizer.load_tokenizer`)
+      model.safetensors the final (best) weights
+      metrics.json      {"val": {...}, "test": {...}} with accuracy, mcc, macro_f1, auroc, auprc
+      history.tsv       one row per epoch (round, loss, learning rate, tokenizer and val metrics)
+      predictions.tsv   test-set predictions (id, label, predicted, p_<class>...)
+      checkpoint.pt     resume state (tensors and plain values; read with weights_only=True)
+
+Every file is written atomically; none holds wall-clock times, so equal runs give equal files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from safetensors.torch import load_file, save_file
+
+from mxdna.errors import ConfigError, InputNotFoundError, MxdnaError
+from mxdna.io.writers import atomic_open, atomic_path, check_writable
+from mxdna.model.config import EncoderConfig
+from mxdna.tokenizer import load_tokenizer
+from mxdna.tokenizer.base import BaseTokenizer
+from mxdna.training.config import TrainConfig
+
+
+class RunDirectory:
+    """Paths and readers/writers of one run directory."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        check_writable(self.path, directory=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    def write_config(
+        self,
+        train: TrainConfig,
+        model: EncoderConfig,
+        classes: Sequence[str],
+        inputs: Mapping[str, Any],
+    ) -> None:
+        data = {
+            "train": train.to_dict(),
+            "model": model.to_dict(),
+            "classes": list(classes),
+            "inputs": dict(inputs),
+        }
+        with atomic_open(self.file("config.yaml")) as fh:
+            yaml.safe_dump(data, fh, sort_keys=False)
+
+    def write_json(self, name: str, data: Any) -> None:
+        with atomic_open(self.file(name)) as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+
+    def write_table(self, name: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        with atomic_open(self.file(name)) as fh:
+            fh.write("\t".join(header) + "\n")
+            for row in rows:
+                fh.write("\t".join(_cell(v) for v in row) + "\n")
+
+    def write_weights(self, state: Mapping[str, torch.Tensor]) -> None:
+        tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+        with atomic_path(self.file("model.safetensors")) as tmp:
+            save_file(tensors, str(tmp))
+
+    def write_checkpoint(self, state: Mapping[str, Any]) -> None:
+        """Resume state: only tensors and plain values, so `weights_only=True` can read it."""
+        with atomic_path(self.file("checkpoint.pt")) as tmp:
+            torch.save(dict(state), tmp)
+
+    def read_checkpoint(self) -> dict[str, Any] | None:
+        path = self.file("checkpoint.pt")
+        if not path.is_file():
+            return None
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:  # any unpickling refusal or corruption
+            raise ConfigError(f"unreadable checkpoint ({error})", path=path) from None
+
+    def write_tokenizer(self, tokenizer: BaseTokenizer) -> None:
+        tokenizer.save(self.file("tokenizer.json"))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def require(self, name: str) -> Path:
+        path = self.file(name)
+        if not path.is_file():
+            raise InputNotFoundError(
+                f"not a complete mxdna run directory: {name} is missing", path=self.path
+            )
+        return path
+
+    def read_config(self) -> tuple[TrainConfig, EncoderConfig, tuple[str, ...]]:
+        try:
+            data = yaml.safe_load(self.require("config.yaml").read_text())
+            return (
+                TrainConfig.from_dict(data["train"]),
+                EncoderConfig.from_dict(data["model"]),
+                tuple(data["classes"]),
+            )
+        except (KeyError, TypeError, yaml.YAMLError) as error:
+            raise ConfigError(f"unreadable run configuration ({error})", path=self.path) from None
+
+    def read_tokenizer(self) -> BaseTokenizer:
+        return load_tokenizer(self.require("tokenizer.json"))
+
+    def read_weights(self) -> dict[str, torch.Tensor]:
+        try:
+            return load_file(self.require("model.safetensors"))
+        except MxdnaError:
+            raise
+        except Exception as error:  # safetensors raises its own error types
+            raise ConfigError(f"unreadable model weights ({error})", path=self.path) from None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "NA"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)

@@ -1,0 +1,2 @@
+"""Training: batching, metrics, schedules, checkpoints, the trainer and the joint
+tokenizer–encoder schedule."""

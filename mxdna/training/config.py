@@ -1,0 +1,77 @@
+"""`TrainConfig`: how a run trains (optimiser, schedule, tokenizer, rounds), frozen and validated.
+
+YAML lives at the edge (CLI, workflow): `run.py` reads and writes it; here only dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from mxdna.errors import ConfigError
+
+TOKENIZER_CHOICES = ("learned", "char", "kmer", "bpe")
+MONITOR_CHOICES = ("mcc", "accuracy", "macro_f1", "auroc", "auprc")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings (see docs/training.md for each)."""
+
+    epochs: int = 12
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.05
+    grad_clip: float = 1.0
+    class_weights: bool = True
+    rc_augment: bool = True
+    patience: int = 4
+    monitor: str = "mcc"
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = None
+    val_fraction: float = 0.1
+    tokenizer: str = "learned"
+    vocab_size: int = 1024
+    max_motif_len: int = 12
+    tokenizer_iterations: int = 6
+    kmer_size: int = 6
+    refit_rounds: int = 2
+
+    def __post_init__(self) -> None:
+        for name in (
+            "epochs",
+            "batch_size",
+            "patience",
+            "vocab_size",
+            "max_motif_len",
+            "tokenizer_iterations",
+            "kmer_size",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.refit_rounds < 0:
+            raise ConfigError(f"refit_rounds must be >= 0, got {self.refit_rounds}")
+        if self.learning_rate <= 0 or self.weight_decay < 0 or self.grad_clip <= 0:
+            raise ConfigError("learning_rate and grad_clip must be > 0, weight_decay >= 0")
+        if not 0 <= self.warmup_fraction < 1 or not 0 < self.val_fraction < 1:
+            raise ConfigError("warmup_fraction must be in [0, 1) and val_fraction in (0, 1)")
+        if self.tokenizer not in TOKENIZER_CHOICES:
+            raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZER_CHOICES)}")
+        if self.monitor not in MONITOR_CHOICES:
+            raise ConfigError(f"monitor must be one of {', '.join(MONITOR_CHOICES)}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"device must be auto, cpu or cuda, got {self.device!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        return cls(**data)

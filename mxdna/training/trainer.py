@@ -1,0 +1,140 @@
+"""`Trainer`: optimises a `SequenceClassifier` on encoded data and predicts; no file IO.
+
+AdamW with linear warm-up + cosine decay, gradient clipping, class-weighted cross-entropy,
+reverse-complement augmentation (a seeded coin per sequence and epoch), length-bucketed batches,
+bf16 autocast on CUDA. Under DistributedDataParallel every rank takes every world-size-th batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mxdna.training.batches import EncodedSplit, bucketed_batches, collate
+from mxdna.training.config import TrainConfig
+from mxdna.training.schedule import warmup_cosine
+
+
+class Trainer:
+    """Training state of one model: optimiser, schedule and the global step."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: TrainConfig,
+        *,
+        device: torch.device,
+        total_steps: int,
+        class_weights: torch.Tensor | None,
+        rank: int = 0,
+        world_size: int = 1,
+        wrap: Callable[[nn.Module], nn.Module] | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.device = device
+        self.total_steps = total_steps
+        self.class_weights = None if class_weights is None else class_weights.to(device)
+        self.rank, self.world_size = rank, world_size
+        self.wrap = wrap
+        self.step = 0
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """New optimiser (after the model's parameters changed, e.g. a vocabulary switch);
+        the learning-rate schedule continues from the current step."""
+        self.network = self.wrap(self.model) if self.wrap else self.model
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(),
+            lr=self.config.learning_rate,
+            weight_decay=self.config.weight_decay,
+        )
+        warmup = max(1, int(self.config.warmup_fraction * self.total_steps))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda i: warmup_cosine(self.step, self.total_steps, warmup)
+        )
+
+    @property
+    def learning_rate(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _autocast(self):
+        return torch.autocast(
+            device_type=self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"
+        )
+
+    def train_epoch(self, split: EncodedSplit, epoch: int) -> float:
+        """One pass over the training batches; returns the mean loss of this rank's batches."""
+        self.network.train()
+        batches = bucketed_batches(
+            split.lengths, self.config.batch_size, seed=self.config.seed, epoch=epoch
+        )
+        usable = len(batches) - len(batches) % self.world_size  # equal batch counts per rank
+        flips = np.random.default_rng([self.config.seed, epoch, 1]).random(len(split)) < 0.5
+        losses = []
+        for indices in batches[self.rank : usable : self.world_size]:
+            flip = flips[indices] if self.config.rc_augment and split.rc_ids else None
+            ids, offsets, mask, labels = (t.to(self.device) for t in collate(split, indices, flip))
+            with self._autocast():
+                logits = self.network(ids, offsets, mask)
+            loss = F.cross_entropy(logits.float(), labels, weight=self.class_weights)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            self.optimizer.step()
+            self.step += 1
+            self.scheduler.step()
+            losses.append(loss.item())
+        return float(np.mean(losses)) if losses else float("nan")
+
+    @torch.no_grad()
+    def predict(self, split: EncodedSplit) -> np.ndarray:
+        """Class probabilities (N, C), float64, in the split's order (eval mode, one strand)."""
+        self.model.eval()
+        out = None
+        for indices in bucketed_batches(
+            split.lengths, 4 * self.config.batch_size, seed=0, epoch=0, shuffle=False
+        ):
+            ids, offsets, mask, _ = (t.to(self.device) for t in collate(split, indices))
+            with self._autocast():
+                logits = self.model(ids, offsets, mask)
+            probabilities = torch.softmax(logits.float(), dim=-1).double().cpu().numpy()
+            if out is None:
+                out = np.zeros((len(split), probabilities.shape[1]))
+            out[indices] = probabilities
+        return out if out is not None else np.zeros((0, 0))
+
+
+def token_importance(
+    model: nn.Module,
+    split: EncodedSplit,
+    tokens: tuple[str, ...],
+    *,
+    device: torch.device,
+    max_sequences: int = 2000,
+    batch_size: int = 64,
+) -> dict[str, float]:
+    """Mean |gradient x embedding| of each token (summed over the embedding dimension) for the
+    logit of the true class, over up to `max_sequences` training sequences: what the model
+    attributes to each token, for `Tokenizer.refine`. Tokens never seen are left out."""
+    model.eval()
+    total = np.zeros(len(tokens))
+    count = np.zeros(len(tokens))
+    subset = np.arange(min(len(split), max_sequences))
+    for start in range(0, len(subset), batch_size):
+        indices = subset[start : start + batch_size]
+        ids, offsets, mask, labels = (t.to(device) for t in collate(split, indices))
+        embeddings = model.encoder.embedding(ids).detach().requires_grad_(True)
+        logits = model(ids, offsets, mask, token_embeddings=embeddings)
+        chosen = logits.gather(1, labels[:, None]).sum()
+        (gradient,) = torch.autograd.grad(chosen, embeddings)
+        score = (gradient * embeddings).sum(dim=-1).abs()  # (B, T)
+        real = mask.cpu().numpy()
+        np.add.at(total, ids.cpu().numpy()[real], score.detach().cpu().numpy()[real])
+        np.add.at(count, ids.cpu().numpy()[real], 1)
+    seen = count > 0
+    return {tokens[i]: float(total[i] / count[i]) for i in np.flatnonzero(seen)}
