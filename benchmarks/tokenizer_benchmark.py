@@ -580,7 +580,7 @@ def speed_header(corpus: Corpus, sizes: Sizes, repeats: int, skip_sp_fit: bool) 
         "- Labels: mxdna's fit uses each record's `label=` (0/1, for information gain); BPE and "
         "SentencePiece are unsupervised.",
         f"- Vocabulary {VOCAB_SIZE} for every tool (mxdna: 9 fixed ids included; SentencePiece: "
-        "<unk> <s> </s> included; BPE: the 4 bases included).",
+        "`<unk>`, `<s>`, `</s>` included; BPE: the 4 bases included).",
         f"- Settings: mxdna `Tokenizer(vocab_size=4096, seed=0, n_jobs=1 | {all_threads()})` "
         f"(compiled Viterbi kernel: {'yes' if lattice._viterbi is not None else 'no'}); HF "
         "`Tokenizer(models.BPE())` + `BpeTrainer(vocab_size=4096)` via `train_from_iterator`, "
