@@ -8,13 +8,16 @@ from typing import Any
 
 import click
 import yaml
+from mxdna_cli.progress import EpochProgress
 
 from mxdna.errors import ConfigError, InputNotFoundError, LabelError
+from mxdna.io.label_plan import LabelPlan
 from mxdna.io.labels import load_fasta_set
 from mxdna.io.writers import atomic_open, check_writable
 from mxdna.model.encoder import SequenceClassifier
 from mxdna.run import RunDirectory
 from mxdna.splits import hash_split
+from mxdna.tokenizer import load_tokenizer
 from mxdna.training.batches import encode_split
 from mxdna.training.config import TOKENIZER_CHOICES, TrainConfig
 from mxdna.training.distributed import Distributed, set_torch_threads
@@ -25,6 +28,17 @@ from mxdna.training.trainer import Trainer
 _label_options = [
     click.option("--labels", type=click.Path(path_type=Path), help="TSV/CSV table id<TAB>label."),
     click.option("--label-key", default="label", show_default=True, help="Header key of labels."),
+    click.option(
+        "--merge-labels",
+        multiple=True,
+        metavar="NEW=OLD1,OLD2",
+        help="Merge labels into one class (repeatable), e.g. enhancer=strong,weak.",
+    ),
+    click.option(
+        "--keep-classes",
+        metavar="A,B",
+        help="Keep only these classes (after merging); other records are dropped.",
+    ),
 ]
 
 
@@ -34,8 +48,9 @@ def _with_labels(command):
     return command
 
 
-def _load(paths, labels, label_key):
-    return load_fasta_set(list(paths), labels=labels, label_key=label_key, allow_extra_labels=True)
+def _load(paths, labels, label_key, plan: LabelPlan, *, check: bool = True):
+    data = load_fasta_set(list(paths), labels=labels, label_key=label_key, allow_extra_labels=True)
+    return plan.apply(data, check=check)
 
 
 def _read_yaml(path: Path | None) -> dict[str, Any]:
@@ -80,19 +95,42 @@ def _read_yaml(path: Path | None) -> dict[str, Any]:
 @click.option("--epochs", type=int, help="Training epochs (default 12).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Default auto.")
 @click.option("--tokenizer", type=click.Choice(TOKENIZER_CHOICES), help="Default learned.")
+@click.option(
+    "--init-tokenizer",
+    type=click.Path(path_type=Path),
+    help="Start from this fitted tokenizer.json (e.g. from 'mxdna tokenize fit').",
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted run in --out.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(
-    fasta, labels, label_key, val, test, out, config_path, seed, epochs, device, tokenizer, resume
+    fasta,
+    labels,
+    label_key,
+    merge_labels,
+    keep_classes,
+    val,
+    test,
+    out,
+    config_path,
+    seed,
+    epochs,
+    device,
+    tokenizer,
+    init_tokenizer,
+    resume,
+    quiet,
 ) -> None:
     """Train the tokenizer and the encoder together; write a complete run directory."""
     settings = _read_yaml(config_path)
+    plan = LabelPlan.parse(merge_labels, keep_classes)
+    initial = load_tokenizer(init_tokenizer) if init_tokenizer is not None else None
     flags = {"seed": seed, "epochs": epochs, "device": device, "tokenizer": tokenizer}
     config = TrainConfig.from_dict(
         {**settings.get("train", {}), **{k: v for k, v in flags.items() if v is not None}}
     )
     run = RunDirectory(out)
     run.prepare()
-    data = _training_data(fasta, labels, label_key, val, test, config)
+    data = _training_data(fasta, labels, label_key, plan, val, test, config)
     device_used = resolve_device(config.device)
     set_torch_threads(config.threads)
     dist = Distributed.from_environment(device_used)
@@ -101,10 +139,21 @@ def train(
         "labels": str(labels) if labels else None,
         "val": [str(p) for p in val],
         "test": [str(p) for p in test],
+        "init_tokenizer": str(init_tokenizer) if init_tokenizer else None,
+        "label_plan": plan.to_dict(),
     }
+    progress = None if quiet or not dist.is_main else EpochProgress(config.epochs)
     try:
         results = train_run(
-            data, config, settings.get("model", {}), run, inputs=inputs, resume=resume, dist=dist
+            data,
+            config,
+            settings.get("model", {}),
+            run,
+            inputs=inputs,
+            resume=resume,
+            dist=dist,
+            init_tokenizer=initial,
+            on_batch=progress,
         )
     finally:
         dist.close()
@@ -118,17 +167,18 @@ def train(
         click.echo(f"run written to {out}")
 
 
-def _training_data(fasta, labels, label_key, val, test, config: TrainConfig) -> RunData:
-    training = _load(fasta, labels, label_key)
+def _training_data(fasta, labels, label_key, plan, val, test, config: TrainConfig) -> RunData:
+    training = _load(fasta, labels, label_key, plan)
     training.require_classes(2)
     if val:
-        validation = _load(val, labels, label_key)
+        validation = _load(val, labels, label_key, plan, check=False)
     else:
         parts = hash_split(
             training, val_fraction=config.val_fraction, test_fraction=0.0, seed=config.seed
         )
         training, validation = parts["train"], parts["val"]
-    return RunData(training, validation, _load(test, labels, label_key) if test else None)
+    testing = _load(test, labels, label_key, plan, check=False) if test else None
+    return RunData(training, validation, testing)
 
 
 def _restore(run_dir: Path) -> tuple[RunDirectory, Trainer, Any, tuple[str, ...]]:
@@ -173,12 +223,15 @@ def predict(run_dir, fasta, out) -> None:
 @click.option("--fasta", "fasta", multiple=True, required=True, type=click.Path(path_type=Path))
 @_with_labels
 @click.option("--out", type=click.Path(path_type=Path), help="Write the metrics as JSON here.")
-def evaluate(run_dir, fasta, labels, label_key, out) -> None:
-    """Score a trained run on labelled FASTA: accuracy, MCC, macro-F1, AUROC, AUPRC."""
+def evaluate(run_dir, fasta, labels, label_key, merge_labels, keep_classes, out) -> None:
+    """Score a trained run on labelled FASTA: accuracy, MCC, macro-F1, AUROC, AUPRC.
+
+    Labels are merged/filtered as in training unless --merge-labels/--keep-classes are given."""
     if out is not None:
         check_writable(out)
-    _, trainer, tokenizer, classes = _restore(run_dir)
-    data = _load(fasta, labels, label_key)
+    run, trainer, tokenizer, classes = _restore(run_dir)
+    plan = LabelPlan.parse(merge_labels, keep_classes)
+    data = _load(fasta, labels, label_key, plan if plan else run.read_label_plan(), check=False)
     if data.labels is None:
         raise LabelError("evaluate needs labelled sequences ('label=' headers or --labels)")
     unknown = sorted(set(data.labels) - set(classes))

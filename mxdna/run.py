@@ -25,6 +25,7 @@ import yaml
 from safetensors.torch import load_file, save_file
 
 from mxdna.errors import ConfigError, InputNotFoundError, MxdnaError
+from mxdna.io.label_plan import LabelPlan
 from mxdna.io.writers import atomic_open, atomic_path, check_writable
 from mxdna.model.config import EncoderConfig
 from mxdna.tokenizer import load_tokenizer
@@ -115,6 +116,14 @@ class RunDirectory:
                 tuple(data["classes"]),
             )
         except (KeyError, TypeError, yaml.YAMLError) as error:
+            raise ConfigError(f"unreadable run configuration ({error})", path=self.path) from None
+
+    def read_label_plan(self) -> LabelPlan:
+        """The label merging/filtering the run was trained with (empty for older runs)."""
+        try:
+            data = yaml.safe_load(self.require("config.yaml").read_text())
+            return LabelPlan.from_dict((data.get("inputs") or {}).get("label_plan"))
+        except (AttributeError, TypeError, ValueError, yaml.YAMLError) as error:
             raise ConfigError(f"unreadable run configuration ({error})", path=self.path) from None
 
     def read_tokenizer(self) -> BaseTokenizer:

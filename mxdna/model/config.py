@@ -19,7 +19,8 @@ class EncoderConfig:
     d_model: width D; n_heads: H (D divisible by H); local_radius: a token attends to tokens at
     most this many positions away; feature_map: "elu" (elu+1) or "favor" (positive random
     features, `n_random_features` per head); max_token_len: longest token in bases (embedding
-    composition); rope_base: rotary frequency base, positions are base offsets.
+    composition); rope_base: rotary frequency base, positions are base offsets; conv_kernel: width
+    in tokens of the convolutional stem before the first stage (odd; 0 turns it off).
     """
 
     n_classes: int = 2
@@ -36,6 +37,7 @@ class EncoderConfig:
     n_random_features: int = 64
     max_token_len: int = 12
     rope_base: float = 10_000.0
+    conv_kernel: int = 9
 
     def __post_init__(self) -> None:
         positive = (
@@ -46,6 +48,10 @@ class EncoderConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.conv_kernel < 0 or (self.conv_kernel and self.conv_kernel % 2 == 0):
+            raise ConfigError(
+                f"conv_kernel must be 0 or an odd positive integer, got {self.conv_kernel}"
+            )
         if self.n_classes < 2:
             raise ConfigError(f"n_classes must be at least 2, got {self.n_classes}")
         if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2:

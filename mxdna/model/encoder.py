@@ -2,6 +2,7 @@
 
     ids (B, T), offsets (B, T, 2) in bases, mask (B, T)
       → token embedding (composed from bases) + sinusoidal embedding of the token's base start
+      → convolutional stem over tokens (optional, `conv_kernel`)
       → per stage: local blocks (radius r, rotary positions in bases)
                    → TokenMerger (T → ⌈T/m⌉ super-tokens, spans kept)
                    → global linear-attention blocks
@@ -22,6 +23,7 @@ from mxdna.model.aggregation import TokenMerger
 from mxdna.model.blocks import GlobalBlock, LocalBlock
 from mxdna.model.config import EncoderConfig
 from mxdna.model.embedding import TokenEmbedding, sinusoidal
+from mxdna.model.stem import ConvStem
 
 
 class _Stage(nn.Module):
@@ -55,6 +57,11 @@ class HierarchicalEncoder(nn.Module):
         self.config = config
         self.embedding = TokenEmbedding(tokens, config.d_model, config.max_token_len)
         self.dropout = nn.Dropout(config.dropout)
+        self.stem = (
+            ConvStem(config.d_model, config.conv_kernel, config.dropout)
+            if config.conv_kernel
+            else None
+        )
         self.stages = nn.ModuleList(_Stage(config, i) for i in range(config.n_stages))
         self.norm = nn.LayerNorm(config.d_model)
 
@@ -74,6 +81,8 @@ class HierarchicalEncoder(nn.Module):
             token_embeddings = self.embedding(ids)
         x = token_embeddings + sinusoidal(offsets[..., 0].clamp(min=0), self.config.d_model)
         x = self.dropout(x) * mask.unsqueeze(-1)
+        if self.stem is not None:
+            x = self.stem(x, mask)
         spans = offsets
         for stage in self.stages:
             x, mask, spans = stage(x, mask, spans)

@@ -15,7 +15,7 @@ import copy
 import json
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +128,8 @@ class _Run:
         self.model_settings = dict(model_settings)
         self.device = resolve_device(config.device)
         self.rounds = 1 + config.refit_rounds if config.tokenizer == "learned" else 1
+        self.init_tokenizer: BaseTokenizer | None = None
+        self.on_batch: Callable[[int, int, int, float], None] | None = None
 
     def round_of(self, epoch: int) -> int:
         return epoch * self.rounds // self.config.epochs
@@ -153,7 +155,9 @@ class _Run:
 
     def start(self, checkpoint: dict[str, Any] | None) -> None:
         torch.manual_seed(self.config.seed)
-        if checkpoint is None:
+        if checkpoint is None and self.init_tokenizer is not None:
+            self.tokenizer = copy.deepcopy(self.init_tokenizer)
+        elif checkpoint is None:
             labels = self.data.train.labels if self.config.tokenizer == "learned" else None
             self.tokenizer = build_tokenizer(self.config).fit(self.data.train.sequences, labels)
         else:
@@ -175,6 +179,7 @@ class _Run:
             world_size=self.dist.world_size,
             wrap=self.dist.wrap,
         )
+        self.trainer.on_batch = self.on_batch
         self.history: list[dict[str, Any]] = []
         self.best = {"score": -math.inf, "epoch": -1, "state": None, "tokenizer": None}
         self.bad_epochs, self.first_epoch, self.churn = 0, 0, 0.0
@@ -328,9 +333,21 @@ def train_run(
     inputs: Mapping[str, Any],
     resume: bool = False,
     dist: Distributed | None = None,
+    init_tokenizer: BaseTokenizer | None = None,
+    on_batch: Callable[[int, int, int, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Train on `data` into `run`; returns the metrics also written to metrics.json."""
+    """Train on `data` into `run`; returns the metrics also written to metrics.json.
+
+    `init_tokenizer`: a fitted tokenizer to start from instead of fitting one (its kind must
+    match `config.tokenizer`); `on_batch(epoch, done, total, loss)` reports progress."""
+    if init_tokenizer is not None and init_tokenizer.kind != config.tokenizer:
+        raise ConfigError(
+            f"the initial tokenizer is a '{init_tokenizer.kind}' tokenizer but the "
+            f"run asks for '{config.tokenizer}' (set --tokenizer to match)"
+        )
     state = _Run(data, config, model_settings, run, dist or Distributed.single())
+    state.init_tokenizer = init_tokenizer
+    state.on_batch = on_batch
     checkpoint = run.read_checkpoint() if resume else None
     if resume and checkpoint is None:
         logger.warning("--resume: no checkpoint in %s, starting from the beginning", run.path)

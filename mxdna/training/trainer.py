@@ -42,6 +42,9 @@ class Trainer:
         self.rank, self.world_size = rank, world_size
         self.wrap = wrap
         self.step = 0
+        # called after every batch as on_batch(epoch, batches done, batches this epoch, loss);
+        # the CLI draws its progress bar with it (library code never prints)
+        self.on_batch: Callable[[int, int, int, float], None] | None = None
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -76,7 +79,8 @@ class Trainer:
         usable = len(batches) - len(batches) % self.world_size  # equal batch counts per rank
         flips = np.random.default_rng([self.config.seed, epoch, 1]).random(len(split)) < 0.5
         losses = []
-        for indices in batches[self.rank : usable : self.world_size]:
+        mine = batches[self.rank : usable : self.world_size]
+        for indices in mine:
             flip = flips[indices] if self.config.rc_augment and split.rc_ids else None
             ids, offsets, mask, labels = (t.to(self.device) for t in collate(split, indices, flip))
             with self._autocast():
@@ -89,6 +93,8 @@ class Trainer:
             self.step += 1
             self.scheduler.step()
             losses.append(loss.item())
+            if self.on_batch is not None:
+                self.on_batch(epoch, len(losses), len(mine), losses[-1])
         return float(np.mean(losses)) if losses else float("nan")
 
     @torch.no_grad()

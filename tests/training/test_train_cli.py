@@ -210,3 +210,57 @@ def test_unreadable_run_directory(tmp_path, inputs):
     (tmp_path / "half").mkdir()
     result = mxdna("evaluate", "--run", tmp_path / "half", "--fasta", inputs["test"])
     assert result.returncode == 2 and "config.yaml is missing" in result.stderr
+
+
+def test_label_plan_is_stored_and_reused_by_evaluate(inputs, tmp_path):
+    config = tmp_path / "fast.yaml"
+    config.write_text(
+        TINY.replace("epochs: 6", "epochs: 1").replace("refit_rounds: 1", "refit_rounds: 0")
+    )
+    out = tmp_path / "merged"
+    result = mxdna(
+        "train", "--fasta", inputs["train"], "--out", out, "--config", config,
+        "--merge-labels", "site=bound", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "epoch" not in result.stderr  # --quiet: no progress
+    predictions = mxdna("predict", "--run", out, "--fasta", inputs["test"], "--out", tmp_path / "p")
+    assert predictions.returncode == 0
+    assert (tmp_path / "p").read_text().splitlines()[0].endswith("p_background\tp_site")
+    scored = mxdna("evaluate", "--run", out, "--fasta", inputs["test"])  # raw labels 'bound'
+    assert scored.returncode == 0, scored.stderr
+    assert set(json.loads(scored.stdout)) == {"accuracy", "mcc", "macro_f1", "auroc", "auprc"}
+
+
+def test_progress_lines_and_initial_tokenizer(inputs, tmp_path):
+    fitted = tmp_path / "tok.json"
+    fit = mxdna(
+        "tokenize",
+        "fit",
+        "--fasta",
+        inputs["train"],
+        "--out",
+        fitted,
+        "--vocab-size",
+        "48",
+        "--n-iter",
+        "2",
+    )
+    assert fit.returncode == 0, fit.stderr
+    config = tmp_path / "fast.yaml"
+    config.write_text(
+        TINY.replace("epochs: 6", "epochs: 2").replace("refit_rounds: 1", "refit_rounds: 0")
+    )
+    out = tmp_path / "init"
+    result = mxdna(
+        "train", "--fasta", inputs["train"], "--out", out, "--config", config,
+        "--init-tokenizer", fitted,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["epoch 1/2", "epoch 2/2"]
+    assert json.loads((out / "tokenizer.json").read_text()) == json.loads(fitted.read_text())
+    wrong = mxdna(
+        "train", "--fasta", inputs["train"], "--out", tmp_path / "w", "--config", config,
+        "--init-tokenizer", fitted, "--tokenizer", "char",
+    )  # fmt: skip
+    assert wrong.returncode == 2 and "is a 'learned' tokenizer" in wrong.stderr

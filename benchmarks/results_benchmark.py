@@ -1,0 +1,264 @@
+"""Results on the published benchmarks: mxdna with its learned tokenizer, the same encoder with
+char / 6-mer / BPE tokenizers, and two in-project baselines (k-mer logistic regression, a small
+CNN), over several seeds, next to the published numbers of each dataset's SOURCE.md.
+
+Every task is prepared once into plain labelled FASTA (labels regrouped as the literature does,
+the training set optionally capped at `--max-train` sequences by a seeded stratified sample, a
+validation split made the same way `mxdna train` makes one when the dataset has none), so all
+methods see exactly the same sequences. mxdna runs are the real CLI (`mxdna train ... --quiet`),
+one process per run, one thread each; `--jobs` runs that many at once.
+
+    .venv/bin/python benchmarks/results_benchmark.py run [--tasks SUBSTR...] [--methods ...]
+        [--seeds 0 1 2] [--max-train 4000] [--epochs 10] [--jobs 2] [--workdir DIR]
+    .venv/bin/python benchmarks/results_benchmark.py table [--workdir DIR]
+
+Results are one JSON file per (task, method, seed) under WORKDIR/results/, so an interrupted
+benchmark resumes where it stopped; `table` prints the markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from io_benchmark import command_line, machine
+from results_tasks import SHARED, TASKS, Task
+
+ROOT = Path(__file__).resolve().parents[1]
+MXDNA = str(Path(sys.executable).with_name("mxdna"))
+MXDNA_METHODS = {"mxdna learned": "learned", "mxdna char": "char", "mxdna 6-mer": "kmer"}
+MXDNA_METHODS["mxdna BPE"] = "bpe"
+BASELINES = ("k-mer LR", "CNN")
+METHODS = (*MXDNA_METHODS, *BASELINES)
+MAX_VAL = 2000
+CHILD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+# -- data preparation ------------------------------------------------------------------------
+
+
+def _stratified_cap(labels: Sequence[str], cap: int | None, seed: int) -> list[int]:
+    """Indices of at most `cap` records, class proportions kept, original order."""
+    n = len(labels)
+    if cap is None or n <= cap:
+        return list(range(n))
+    rng = np.random.default_rng(seed)
+    chosen: list[int] = []
+    for cls in sorted(set(labels)):
+        members = np.array([i for i, label in enumerate(labels) if label == cls])
+        take = max(1, round(cap * len(members) / n))
+        chosen.extend(rng.choice(members, size=min(take, len(members)), replace=False).tolist())
+    return sorted(chosen)
+
+
+def prepare(task: Task, workdir: Path, max_train: int | None) -> dict[str, Path]:
+    """Write train/val/test FASTA (labels regrouped) for `task`; returns their paths."""
+    from mxdna.io.label_plan import LabelPlan
+    from mxdna.io.labels import load_fasta_set
+    from mxdna.io.writers import write_fasta
+    from mxdna.splits import hash_split
+
+    out = workdir / "data" / slug(task.name) / (f"max{max_train}" if max_train else "all")
+    paths = {name: out / f"{name}.fa" for name in ("train", "val", "test")}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    out.mkdir(parents=True, exist_ok=True)
+    plan = LabelPlan.parse(task.merge, task.keep)
+    train = plan.apply(load_fasta_set([SHARED / task.train]))
+    test = plan.apply(load_fasta_set([SHARED / task.test]), check=False)
+    if task.val is None:
+        parts = hash_split(train, val_fraction=0.1, test_fraction=0.0, seed=0)
+        train, val = parts["train"], parts["val"]
+    else:
+        val = plan.apply(load_fasta_set([SHARED / task.val]), check=False)
+    train = train.subset(_stratified_cap(train.labels, max_train, seed=0))
+    val = val.subset(_stratified_cap(val.labels, MAX_VAL, seed=0))
+    for name, data in (("train", train), ("val", val), ("test", test)):
+        write_fasta(paths[name], data)
+    return paths
+
+
+def _leak_free_ids(task: Task) -> set[str]:
+    if task.leak_free is None:
+        return set()
+    lines = (SHARED / task.leak_free).read_text().splitlines()[1:]
+    return {line.split("\t")[0] for line in lines if line.strip()}
+
+
+def _read_fasta_set(path: Path):
+    from mxdna.io.labels import load_fasta_set
+
+    return load_fasta_set([path])
+
+
+# -- one run ---------------------------------------------------------------------------------
+
+
+def run_mxdna(method: str, paths: dict[str, Path], seed: int, epochs: int, out: Path) -> np.ndarray:
+    config = out.with_suffix(".yaml")
+    config.write_text(f"train: {{threads: 1, epochs: {epochs}}}\n")
+    command = [
+        MXDNA, "train", "--fasta", paths["train"], "--val", paths["val"], "--test", paths["test"],
+        "--out", out, "--config", config, "--seed", str(seed),
+        "--tokenizer", MXDNA_METHODS[method], "--quiet",
+    ]  # fmt: skip
+    env = {**os.environ, **CHILD_ENV}
+    result = subprocess.run(list(map(str, command)), capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"{method} failed: {result.stderr[-2000:]}")
+    lines = (out / "predictions.tsv").read_text().splitlines()
+    header = lines[0].split("\t")
+    columns = [i for i, name in enumerate(header) if name.startswith("p_")]
+    return np.array([[float(line.split("\t")[i]) for i in columns] for line in lines[1:]])
+
+
+def run_baseline(method: str, paths: dict[str, Path], seed: int, epochs: int) -> np.ndarray:
+    from results_baselines import kmer_logistic_regression, small_cnn
+
+    sets = {name: _read_fasta_set(path) for name, path in paths.items()}
+    classes = sets["train"].classes
+    index = {c: i for i, c in enumerate(classes)}
+    train = (sets["train"].sequences, np.array([index[y] for y in sets["train"].labels]))
+    val = (sets["val"].sequences, np.array([index[y] for y in sets["val"].labels]))
+    if method == "k-mer LR":
+        return kmer_logistic_regression(train, val, sets["test"].sequences, seed=seed)
+    return small_cnn(
+        train, val, sets["test"].sequences, n_classes=len(classes), seed=seed, epochs=epochs
+    )
+
+
+def score(task: Task, paths: dict[str, Path], probabilities: np.ndarray) -> dict[str, Any]:
+    from mxdna.training.metrics import classification_metrics
+
+    train, test = _read_fasta_set(paths["train"]), _read_fasta_set(paths["test"])
+    classes = train.classes
+    y = np.array([classes.index(label) for label in test.labels])
+    out = {"test": classification_metrics(y, probabilities)}
+    leaked = _leak_free_ids(task)
+    if leaked:
+        keep = np.array([rid not in leaked for rid in test.ids])
+        out["test_leak_free"] = classification_metrics(y[keep], probabilities[keep])
+    return out
+
+
+def one(task: Task, method: str, seed: int, args, workdir: Path) -> Path:
+    target = workdir / "results" / slug(task.name) / slug(method) / f"seed{seed}.json"
+    if target.exists():
+        return target
+    paths = prepare(task, workdir, args.max_train)
+    started = time.perf_counter()
+    if method in MXDNA_METHODS:
+        run = workdir / "runs" / slug(task.name) / slug(method) / f"seed{seed}"
+        probabilities = run_mxdna(method, paths, seed, args.epochs, run)
+    else:
+        probabilities = run_baseline(method, paths, seed, args.epochs)
+    wall = time.perf_counter() - started
+    result = {
+        "task": task.name,
+        "method": method,
+        "seed": seed,
+        "wall_s": round(wall, 1),
+        "n_train": len(_read_fasta_set(paths["train"])),
+        "epochs": args.epochs,
+        **score(task, paths, probabilities),
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{task.name} | {method} | seed {seed}: {wall:.0f} s", file=sys.stderr, flush=True)
+    return target
+
+
+def run_all(args) -> None:
+    workdir = Path(args.workdir)
+    tasks = [t for t in TASKS if not args.tasks or any(s in t.name for s in args.tasks)]
+    for task in tasks:  # prepare serially (cheap) so parallel runs never race on data files
+        prepare(task, workdir, args.max_train)
+    jobs = [(t, m, s) for s in args.seeds for t in tasks for m in args.methods]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(one, t, m, s, args, workdir) for t, m, s in jobs]
+        for future in futures:
+            try:
+                future.result()
+            except RuntimeError as error:
+                print(f"FAILED: {error}", file=sys.stderr)
+    (workdir / "machine.json").write_text(
+        json.dumps({"machine": machine(), "command": command_line()}, indent=2) + "\n"
+    )
+
+
+# -- table -----------------------------------------------------------------------------------
+
+
+def _mean_sd(values: list[float], scale: float) -> str:
+    values = [v * scale for v in values if v is not None]
+    if not values:
+        return "–"
+    digits = 1 if scale == 100 else 3
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f} (1 seed)"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+
+
+def table(args) -> str:
+    workdir = Path(args.workdir)
+    results = [json.loads(p.read_text()) for p in sorted(workdir.glob("results/*/*/*.json"))]
+    header = ["task (metric)", *METHODS, "best published, no pretraining", "best published"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    wall: dict[str, list[float]] = {m: [] for m in METHODS}
+    for task in TASKS:
+        for split in ("test", "test_leak_free"):
+            mine = [r for r in results if r["task"] == task.name and split in r]
+            if not mine:
+                continue
+            cells = []
+            for method in METHODS:
+                runs = [r for r in mine if r["method"] == method]
+                cells.append(_mean_sd([r[split][task.metric] for r in runs], task.scale))
+                if split == "test":
+                    wall[method].extend(r["wall_s"] for r in runs)
+            unit = "MCC×100" if task.scale == 100 else task.metric
+            name = task.name + (" (leak-free test)" if split == "test_leak_free" else "")
+            published = [
+                f"{p[0]} {p[1]}" if p else "–"
+                for p in (task.published_no_pretraining, task.published_best)
+            ]
+            lines.append(f"| {name} ({unit}) | " + " | ".join([*cells, *published]) + " |")
+    wall_cells = [f"{statistics.mean(w):.0f} s" if w else "–" for w in wall.values()]
+    lines.append("| mean wall time per run | " + " | ".join([*wall_cells, "", ""]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("part", choices=("run", "table"))
+    parser.add_argument("--workdir", default=str(ROOT / "benchmarks" / "_work" / "results"))
+    parser.add_argument("--tasks", nargs="*", default=[])
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--max-train", type=int, default=4000)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.part == "run":
+        run_all(args)
+    else:
+        print(table(args))
+
+
+if __name__ == "__main__":
+    main()
