@@ -116,7 +116,7 @@ class RunDirectory:
                 tuple(data["classes"]),
             )
         except (KeyError, TypeError, yaml.YAMLError) as error:
-            raise ConfigError(f"unreadable run configuration ({error})", path=self.path) from None
+            raise ConfigError(_unreadable(error), path=self.path) from None
 
     def read_label_plan(self) -> LabelPlan:
         """The label merging/filtering the run was trained with (empty for older runs)."""
@@ -124,7 +124,7 @@ class RunDirectory:
             data = yaml.safe_load(self.require("config.yaml").read_text())
             return LabelPlan.from_dict((data.get("inputs") or {}).get("label_plan"))
         except (AttributeError, TypeError, ValueError, yaml.YAMLError) as error:
-            raise ConfigError(f"unreadable run configuration ({error})", path=self.path) from None
+            raise ConfigError(_unreadable(error), path=self.path) from None
 
     def read_tokenizer(self) -> BaseTokenizer:
         return load_tokenizer(self.require("tokenizer.json"))
@@ -136,6 +136,11 @@ class RunDirectory:
             raise
         except Exception as error:  # safetensors raises its own error types
             raise ConfigError(f"unreadable model weights ({error})", path=self.path) from None
+
+
+def _unreadable(error: Exception) -> str:
+    """One line: YAML errors span several lines, and errors must print as one."""
+    return f"unreadable run configuration ({' '.join(str(error).split())})"
 
 
 def _cell(value: Any) -> str:

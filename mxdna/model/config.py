@@ -20,7 +20,9 @@ class EncoderConfig:
     most this many positions away; feature_map: "elu" (elu+1) or "favor" (positive random
     features, `n_random_features` per head); max_token_len: longest token in bases (embedding
     composition); rope_base: rotary frequency base, positions are base offsets; conv_kernel: width
-    in tokens of the convolutional stem before the first stage (odd; 0 turns it off).
+    in tokens of the convolutional stem before the first stage (odd; 0 turns it off); pooling:
+    how the head summarises the last stage ("mean_max" concatenates both: the max keeps a single
+    strong motif occurrence from being averaged away).
     """
 
     n_classes: int = 2
@@ -38,6 +40,7 @@ class EncoderConfig:
     max_token_len: int = 12
     rope_base: float = 10_000.0
     conv_kernel: int = 9
+    pooling: Literal["mean", "max", "mean_max"] = "mean_max"
 
     def __post_init__(self) -> None:
         positive = (
@@ -62,6 +65,8 @@ class EncoderConfig:
             raise ConfigError("local_blocks and global_blocks must be >= 0")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.pooling not in ("mean", "max", "mean_max"):
+            raise ConfigError(f"pooling must be mean, max or mean_max, got {self.pooling!r}")
         if self.feature_map not in ("elu", "favor"):
             raise ConfigError(f"feature_map must be 'elu' or 'favor', got {self.feature_map!r}")
 

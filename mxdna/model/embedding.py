@@ -1,7 +1,8 @@
 """Token embeddings that survive a tokenizer re-fit, and positions measured in bases.
 
-A token's embedding is composed from its bases — mean over positions p of
-(base[t_p] + within_token[p]) plus a length embedding — plus a learned per-token residual.
+A token's embedding is composed from its bases — the mean over positions p of an embedding of
+(base t_p at position p), so order matters ("TGA" ≠ "AGT"), plus a length embedding — plus a
+learned per-token residual.
 Only the residual depends on the vocabulary, and it is carried over by token *string*: after a
 re-fit (`adopt_vocabulary`), tokens kept keep their residual, new tokens start from their bases
 alone, so the model stays usable while the segmentation improves.
@@ -16,6 +17,7 @@ import torch
 from torch import nn
 
 _BASE_INDEX = {"A": 1, "C": 2, "G": 3, "T": 4, "N": 5}  # 0: no base (special token / padding)
+_N_CODES = len(_BASE_INDEX) + 1
 
 
 def _composition(tokens: Sequence[str], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -39,12 +41,13 @@ class TokenEmbedding(nn.Module):
         super().__init__()
         self.max_token_len = max_token_len
         self.tokens = tuple(tokens)
-        self.base = nn.Embedding(len(_BASE_INDEX) + 1, d_model, padding_idx=0)
-        self.within_token = nn.Parameter(torch.randn(max_token_len, d_model) * 0.1)
+        # one row per (position in token, base): a sum of separate base and position vectors
+        # would commute and lose the order of the bases
+        self.base = nn.Embedding(max_token_len * _N_CODES, d_model)
         self.length = nn.Embedding(max_token_len + 1, d_model)
         self.residual = nn.Embedding(len(tokens), d_model)
         # bases carry the token's identity: unit scale, like the (bounded) position signal;
-        # within-token position and length are refinements of it
+        # length is a refinement of it
         nn.init.normal_(self.base.weight, std=1.0)
         nn.init.normal_(self.length.weight, std=0.1)
         nn.init.zeros_(self.residual.weight)
@@ -56,7 +59,8 @@ class TokenEmbedding(nn.Module):
         unique, inverse = torch.unique(ids, return_inverse=True)  # compose each token once
         bases = self.composition[unique]  # (U, L)
         present = (bases > 0).unsqueeze(-1)  # (U, L, 1)
-        parts = (self.base(bases) + self.within_token) * present
+        slots = torch.arange(bases.shape[1], device=bases.device) * _N_CODES  # (L,)
+        parts = self.base(bases + slots) * present
         count = self.lengths[unique].clamp(min=1).unsqueeze(-1)
         composed = parts.sum(dim=1) / count + self.length(self.lengths[unique])  # (U, D)
         return composed[inverse] + self.residual(ids)

@@ -7,7 +7,7 @@
                    → TokenMerger (T → ⌈T/m⌉ super-tokens, spans kept)
                    → global linear-attention blocks
       → hidden (B, T', D), mask (B, T'), spans (B, T', 2)
-    SequenceClassifier adds masked mean pooling + LayerNorm + Linear → logits (B, n_classes).
+    SequenceClassifier adds masked mean and/or max pooling + LayerNorm + Linear → logits.
 
 Cost is linear in T: local attention is O(T·r), linear attention O(T·D²/H).
 """
@@ -93,16 +93,27 @@ class HierarchicalEncoder(nn.Module):
         self.embedding.adopt_vocabulary(tokens)
 
 
+def pool(hidden: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
+    """Masked pooling over tokens: hidden (B, T, D), mask (B, T) -> (B, D) or (B, 2D)."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    mean = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
+    if how == "mean":
+        return mean
+    floor = torch.finfo(hidden.dtype).min
+    peak = hidden.masked_fill(~mask.unsqueeze(-1), floor).amax(dim=1)
+    peak = torch.where(mask.any(dim=1, keepdim=True), peak, torch.zeros_like(peak))
+    return peak if how == "max" else torch.cat([mean, peak], dim=-1)
+
+
 class SequenceClassifier(nn.Module):
-    """Encoder + masked mean pooling + classification head: logits (B, n_classes)."""
+    """Encoder + masked pooling (`config.pooling`) + classification head: logits (B, n_classes)."""
 
     def __init__(self, config: EncoderConfig, tokens: Sequence[str]) -> None:
         super().__init__()
         self.config = config
         self.encoder = HierarchicalEncoder(config, tokens)
-        self.head = nn.Sequential(
-            nn.LayerNorm(config.d_model), nn.Linear(config.d_model, config.n_classes)
-        )
+        width = 2 * config.d_model if config.pooling == "mean_max" else config.d_model
+        self.head = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, config.n_classes))
 
     def forward(
         self,
@@ -112,9 +123,7 @@ class SequenceClassifier(nn.Module):
         token_embeddings: torch.Tensor | None = None,
     ) -> torch.Tensor:
         hidden, mask, _ = self.encoder(ids, offsets, mask, token_embeddings)
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
-        return self.head(pooled)
+        return self.head(pool(hidden, mask, self.config.pooling))
 
     def adopt_vocabulary(self, tokens: Sequence[str]) -> None:
         self.encoder.adopt_vocabulary(tokens)

@@ -82,8 +82,20 @@ def test_merged_spans_tile_each_sequence(tokenizer, sequences, ratio):
         assert (merged[row][~new_mask[row]] == 0).all()
 
 
+def test_residual_branches_start_as_identity(tokenizer, sequences):
+    net = model(tokenizer).eval()
+    ids, offsets, mask = tensors(tokenizer, sequences)
+    x = torch.randn(*ids.shape, net.config.d_model) * mask.unsqueeze(-1)
+    block = net.encoder.stages[0].local[0]
+    positions = offsets.float().mean(-1)
+    assert torch.equal(block(x, mask, positions), x)
+
+
 def test_gradients_reach_every_parameter(tokenizer, sequences):
     net = model(tokenizer, feature_map="favor").train()
+    with torch.no_grad():  # move off the zero-initialised residual branches (identity blocks)
+        for parameter in net.parameters():
+            parameter.add_(0.01 * torch.randn_like(parameter))
     loss = net(*tensors(tokenizer, sequences)).logsumexp(dim=-1).sum()
     loss.backward()
     missing = [n for n, p in net.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
