@@ -110,6 +110,7 @@ def _read_fasta_set(path: Path):
 
 
 def run_mxdna(method: str, paths: dict[str, Path], seed: int, epochs: int, out: Path) -> np.ndarray:
+    out.parent.mkdir(parents=True, exist_ok=True)
     config = out.with_suffix(".yaml")
     config.write_text(f"train: {{threads: 1, epochs: {epochs}}}\n")
     command = [
@@ -194,8 +195,8 @@ def run_all(args) -> None:
         for future in futures:
             try:
                 future.result()
-            except RuntimeError as error:
-                print(f"FAILED: {error}", file=sys.stderr)
+            except Exception as error:  # report and go on: one failed run must not stop the rest
+                print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
     (workdir / "machine.json").write_text(
         json.dumps({"machine": machine(), "command": command_line()}, indent=2) + "\n"
     )

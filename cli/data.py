@@ -11,7 +11,7 @@ from mxdna.io.bed import read_bed
 from mxdna.io.genome import Genome
 from mxdna.io.intervals import extract_intervals
 from mxdna.io.labels import load_fasta_set
-from mxdna.io.writers import AtomicFiles, check_writable, format_fasta
+from mxdna.io.writers import AtomicFiles, check_writable, format_fasta, genomic_fields
 from mxdna.splits import check_fractions, chromosome_split, hash_split
 from mxdna.summary import format_summary, summarize
 
@@ -149,7 +149,7 @@ def split(
     with AtomicFiles() as files:
         for name, part in parts.items():
             files.open(out / f"{name}.fa").writelines(
-                format_fasta(part, extra={"chrom": part.chroms})
+                format_fasta(part, extra=genomic_fields(part))
             )
     for name, part in parts.items():
         balance = ", ".join(f"{k} {v}" for k, v in part.label_counts().items())
@@ -190,5 +190,5 @@ def extract(bed, genome, out, width, label, label_column, case, skip_invalid) ->
             on_invalid="skip" if skip_invalid else "error",
         )
     with AtomicFiles() as files:
-        files.open(out).writelines(format_fasta(dataset, extra={"chrom": dataset.chroms}))
+        files.open(out).writelines(format_fasta(dataset, extra=genomic_fields(dataset)))
     click.echo(f"{out}: {len(dataset)} sequences from {len(intervals)} intervals")

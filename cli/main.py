@@ -11,7 +11,9 @@ import logging
 import sys
 
 import click
+from mxdna_cli.attribute import attribute
 from mxdna_cli.data import data
+from mxdna_cli.report import report
 from mxdna_cli.tokenizer import tokenize
 from mxdna_cli.train import evaluate, predict, train
 
@@ -48,6 +50,8 @@ cli.add_command(train)
 cli.add_command(predict)
 cli.add_command(evaluate)
 cli.add_command(tokenize)
+cli.add_command(report)
+cli.add_command(attribute)
 
 
 def _fail(message: str) -> int:

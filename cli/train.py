@@ -14,7 +14,6 @@ from mxdna.errors import ConfigError, InputNotFoundError, LabelError
 from mxdna.io.label_plan import LabelPlan
 from mxdna.io.labels import load_fasta_set
 from mxdna.io.writers import atomic_open, check_writable
-from mxdna.model.encoder import SequenceClassifier
 from mxdna.run import RunDirectory
 from mxdna.splits import hash_split
 from mxdna.tokenizer import load_tokenizer
@@ -183,17 +182,8 @@ def _training_data(fasta, labels, label_key, plan, val, test, config: TrainConfi
 
 def _restore(run_dir: Path) -> tuple[RunDirectory, Trainer, Any, tuple[str, ...]]:
     run = RunDirectory(run_dir)
-    if not run.path.is_dir():
-        raise InputNotFoundError("no such run directory", path=run.path)
-    train_config, model_config, classes = run.read_config()
-    tokenizer = run.read_tokenizer()
-    model = SequenceClassifier(model_config, tokenizer.tokens)
-    try:
-        model.load_state_dict(run.read_weights())
-    except RuntimeError as error:
-        raise ConfigError(
-            f"weights do not match the run's model ({error})", path=run.path
-        ) from None
+    model, tokenizer, classes = run.read_model()
+    train_config, _, _ = run.read_config()
     device = resolve_device("auto")
     model.to(device)
     trainer = Trainer(model, train_config, device=device, total_steps=1, class_weights=None)

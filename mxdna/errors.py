@@ -102,3 +102,7 @@ class ConfigError(MxdnaError, ValueError):
 
 class TokenizerFileError(MxdnaError, ValueError):
     """A tokenizer file is unreadable, of another format or of an unknown schema version."""
+
+
+class MotifFileError(MxdnaError, ValueError):
+    """A motif database file (MEME minimal format) that cannot be parsed."""

@@ -28,6 +28,7 @@ from mxdna.errors import ConfigError, InputNotFoundError, MxdnaError
 from mxdna.io.label_plan import LabelPlan
 from mxdna.io.writers import atomic_open, atomic_path, check_writable
 from mxdna.model.config import EncoderConfig
+from mxdna.model.encoder import SequenceClassifier
 from mxdna.tokenizer import load_tokenizer
 from mxdna.tokenizer.base import BaseTokenizer
 from mxdna.training.config import TrainConfig
@@ -128,6 +129,22 @@ class RunDirectory:
 
     def read_tokenizer(self) -> BaseTokenizer:
         return load_tokenizer(self.require("tokenizer.json"))
+
+    def read_model(self) -> tuple[SequenceClassifier, BaseTokenizer, tuple[str, ...]]:
+        """The trained classifier (CPU, eval mode), its tokenizer and class names."""
+        if not self.path.is_dir():
+            raise InputNotFoundError("no such run directory", path=self.path)
+        _, model_config, classes = self.read_config()
+        tokenizer = self.read_tokenizer()
+        model = SequenceClassifier(model_config, tokenizer.tokens)
+        try:
+            model.load_state_dict(self.read_weights())
+        except RuntimeError as error:
+            message = " ".join(str(error).split())[:300]
+            raise ConfigError(
+                f"weights do not match the run's model ({message})", path=self.path
+            ) from None
+        return model.eval(), tokenizer, classes
 
     def read_weights(self) -> dict[str, torch.Tensor]:
         try:

@@ -159,6 +159,7 @@ def extract_intervals(
     labels: list[str] = []
     sources: list[str] = []
     chroms: list[str] = []
+    where: list[str] = []
     dropped: Counter[str] = Counter()
     for interval in intervals:
         start, end = (interval.start, interval.end) if width is None else recentre(interval, width)
@@ -178,6 +179,7 @@ def extract_intervals(
             labels.append(_label(interval, label_column, source))
         sources.append(f"{source}:{interval.line}")
         chroms.append(interval.chrom)
+        where.append(f"{interval.chrom}:{start}-{end}({strand})")
     reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(dropped.items()))
     if not sequences:
         raise EmptyInputError(f"every interval was dropped ({reasons})", path=source)
@@ -198,4 +200,5 @@ def extract_intervals(
         labels=tuple(labels) if label is not None or label_column is not None else None,
         sources=tuple(sources),
         chroms=tuple(chroms),
+        intervals=tuple(where),
     )

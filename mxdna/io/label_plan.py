@@ -68,7 +68,9 @@ class LabelPlan:
             if missing:
                 raise LabelError(f"labels to merge not found in the data: {', '.join(missing)}")
         labels = tuple(new_of.get(label, label) for label in data.labels)
-        relabelled = SequenceSet(data.ids, data.sequences, labels, data.sources, data.chroms)
+        relabelled = SequenceSet(
+            data.ids, data.sequences, labels, data.sources, data.chroms, data.intervals
+        )
         if not self.keep:
             return relabelled
         if check:

@@ -152,7 +152,13 @@ def load_fasta_set(
         labels=resolved,
         sources=tuple(f"{p}:{n}" for p, n in zip(records.paths, records.lines, strict=True)),
         chroms=_chroms_from_headers(records),
+        intervals=_header_field_of_all(records, "interval"),
     )
+
+
+def _header_field_of_all(records: _Records, key: str) -> tuple[str, ...] | None:
+    values = [parse_header_label(d, key) for d in records.descriptions]
+    return None if None in values else tuple(values)  # type: ignore[arg-type]
 
 
 def _chroms_from_headers(records: _Records) -> tuple[str, ...] | None:

@@ -15,7 +15,9 @@ class SequenceSet:
 
     All tuples have length N. `sources[i]` is ``"path:line"`` of record i (used in messages).
     `labels` is None for unlabelled data. `chroms` is set for records cut from a genome
-    (BED input) and enables chromosome hold-out splits.
+    (BED input) and enables chromosome hold-out splits; `intervals` then holds each record's
+    genomic interval as ``chrom:start-end(strand)`` (0-based, half-open), so coordinates found
+    in a record (seqlets) can be mapped back to the genome.
     """
 
     ids: tuple[str, ...]
@@ -23,10 +25,11 @@ class SequenceSet:
     labels: tuple[str, ...] | None
     sources: tuple[str, ...]
     chroms: tuple[str, ...] | None = None
+    intervals: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
-        for name in ("sequences", "labels", "sources", "chroms"):
+        for name in ("sequences", "labels", "sources", "chroms", "intervals"):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise ValueError(f"SequenceSet.{name} has {len(value)} entries, ids has {n}")
@@ -58,6 +61,7 @@ class SequenceSet:
             labels=pick(self.labels),
             sources=tuple(self.sources[i] for i in indices),
             chroms=pick(self.chroms),
+            intervals=pick(self.intervals),
         )
 
     def require_classes(self, minimum: int = 2) -> None:
@@ -80,10 +84,12 @@ def concatenate(sets: Sequence[SequenceSet]) -> SequenceSet:
     """Concatenate sets in order; labels/chroms are kept only if every set has them."""
     labelled = all(s.labels is not None for s in sets)
     with_chroms = all(s.chroms is not None for s in sets)
+    with_intervals = all(s.intervals is not None for s in sets)
     return SequenceSet(
         ids=tuple(x for s in sets for x in s.ids),
         sequences=tuple(x for s in sets for x in s.sequences),
         labels=tuple(x for s in sets for x in s.labels) if labelled else None,  # type: ignore[union-attr]
         sources=tuple(x for s in sets for x in s.sources),
         chroms=tuple(x for s in sets for x in s.chroms) if with_chroms else None,  # type: ignore[union-attr]
+        intervals=tuple(x for s in sets for x in s.intervals) if with_intervals else None,  # type: ignore[union-attr]
     )

@@ -56,8 +56,9 @@ class AtomicFiles:
         self._pending: list[tuple[Path, Path, TextIO]] = []
         self._created_dirs: list[Path] = []  # removed again if the block fails
 
-    def open(self, path: str | os.PathLike[str]) -> TextIO:
-        """A text handle whose content becomes `path` when the block ends without error."""
+    def open(self, path: str | os.PathLike[str], *, binary: bool = False) -> TextIO:
+        """A handle (text, or bytes with `binary`) whose content becomes `path` when the block
+        ends without error."""
         target = Path(path)
         check_writable(target.parent, directory=True)
         missing = [d for d in (target.parent, *target.parent.parents) if not d.exists()]
@@ -68,7 +69,9 @@ class AtomicFiles:
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         except OSError as exc:
             raise OutputError(f"cannot create a file here ({exc.strerror})", path=target) from None
-        handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        handle = (
+            os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        )
         self._pending.append((Path(tmp), target, handle))
         return handle
 
@@ -130,7 +133,12 @@ def write_fasta(
 ) -> None:
     """Write a SequenceSet as FASTA (labels and chromosomes in the header), atomically."""
     with atomic_open(path) as fh:
-        fh.writelines(format_fasta(data, line_width=line_width, extra={"chrom": data.chroms}))
+        fh.writelines(format_fasta(data, line_width=line_width, extra=genomic_fields(data)))
+
+
+def genomic_fields(data: SequenceSet) -> dict[str, tuple[str, ...] | None]:
+    """Header fields that keep where records were cut from a genome (`mxdna data extract`)."""
+    return {"chrom": data.chroms, "interval": data.intervals}
 
 
 @contextlib.contextmanager
