@@ -14,6 +14,7 @@ Every file is written atomically; none holds wall-clock times, so equal runs giv
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -83,8 +84,12 @@ class RunDirectory:
 
     def write_checkpoint(self, state: Mapping[str, Any]) -> None:
         """Resume state: only tensors and plain values, so `weights_only=True` can read it."""
+        # into memory first: torch.save records the file name it writes to inside the zip, and
+        # the temporary name is random, so equal runs would give different checkpoint bytes
+        buffer = io.BytesIO()
+        torch.save(dict(state), buffer)
         with atomic_path(self.file("checkpoint.pt")) as tmp:
-            torch.save(dict(state), tmp)
+            tmp.write_bytes(buffer.getvalue())
 
     def read_checkpoint(self) -> dict[str, Any] | None:
         path = self.file("checkpoint.pt")

@@ -104,8 +104,15 @@ def discover(
     matches = match_motifs(queries, references) if found else []
     motifs = []
     for number, ((class_name, motif), match) in enumerate(zip(found, matches, strict=True), 1):
+        # tokens are short one-hot "motifs": Tomtom calls them similar to any matrix sharing a
+        # poly-A/T stretch, so only seqlet motifs (real alignments of sites) get names
         informative = information_content(motif.ppm).sum() >= MIN_QUERY_BITS
-        named = match is not None and informative and match.q_value < q_threshold
+        named = (
+            motif.source == "seqlet"
+            and match is not None
+            and informative
+            and match.q_value < q_threshold
+        )
         motifs.append(FoundMotif(f"motif_{number}", motif, class_name, match, named))
     return Discovery(attributions, motifs, table)
 

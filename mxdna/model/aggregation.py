@@ -21,7 +21,7 @@ class TokenMerger(nn.Module):
         super().__init__()
         self.ratio = ratio
         self.norm = nn.LayerNorm(d_model)
-        self.score = nn.Linear(d_model, 1)
+        self.score = nn.Linear(d_model, 1, bias=False)  # a bias cancels in the group softmax
         self.proj = nn.Linear(d_model, d_model)
 
     def forward(

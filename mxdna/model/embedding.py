@@ -1,8 +1,8 @@
 """Token embeddings that survive a tokenizer re-fit, and positions measured in bases.
 
-A token's embedding is composed from its bases — the mean over positions p of an embedding of
-(base t_p at position p), so order matters ("TGA" ≠ "AGT"), plus a length embedding — plus a
-learned per-token residual.
+A token's embedding is composed from its bases — the sum over positions p of an embedding of
+(base t_p at position p), divided by sqrt(length) to keep unit scale, so order matters
+("TGA" ≠ "AGT"), plus a length embedding — plus a learned per-token residual.
 Only the residual depends on the vocabulary, and it is carried over by token *string*: after a
 re-fit (`adopt_vocabulary`), tokens kept keep their residual, new tokens start from their bases
 alone, so the model stays usable while the segmentation improves.
@@ -61,8 +61,10 @@ class TokenEmbedding(nn.Module):
         present = (bases > 0).unsqueeze(-1)  # (U, L, 1)
         slots = torch.arange(bases.shape[1], device=bases.device) * _N_CODES  # (L,)
         parts = self.base(bases + slots) * present
+        # sum / sqrt(length): unit scale for every token length (a plain mean of L random
+        # vectors shrinks as 1/sqrt(L), and long tokens would drown in the position signal)
         count = self.lengths[unique].clamp(min=1).unsqueeze(-1)
-        composed = parts.sum(dim=1) / count + self.length(self.lengths[unique])  # (U, D)
+        composed = parts.sum(dim=1) / count.sqrt() + self.length(self.lengths[unique])  # (U, D)
         return composed[inverse] + self.residual(ids)
 
     @torch.no_grad()

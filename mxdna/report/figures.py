@@ -109,9 +109,12 @@ def roc_pr(y_true: np.ndarray, probabilities: np.ndarray, classes: Sequence[str]
             ylabel="precision",
             ylim=(0, 1.02),
         )
+        if not pr_ax.lines:  # a test set of one class (e.g. promoters only) has no PR curve
+            pr_ax.text(0.5, 0.5, "needs both classes in the test set", ha="center")
         for ax in (roc_ax, pr_ax):
             ax.set_xlim(0, 1)
-            ax.legend(loc="lower right" if ax is roc_ax else "lower left")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="lower right" if ax is roc_ax else "lower left")
             ax.set_aspect("equal" if ax is roc_ax else "auto")
     return svg_uri(figure)
 

@@ -111,7 +111,7 @@ def test_run_directory_is_complete(run_dir):
 def test_same_seed_gives_identical_files(inputs, run_dir, tmp_path):
     again = tmp_path / "again"
     assert mxdna(*train_args(inputs, again)).returncode == 0
-    for name in RUN_FILES:
+    for name in (*RUN_FILES, "checkpoint.pt"):
         assert (again / name).read_bytes() == (run_dir / name).read_bytes(), name
 
 
