@@ -7,20 +7,39 @@ is a bug in mxdna and keeps its traceback.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
 import click
-from mxdna_cli.attribute import attribute
-from mxdna_cli.data import data
-from mxdna_cli.report import report
-from mxdna_cli.tokenizer import tokenize
-from mxdna_cli.train import evaluate, predict, train
 
 from mxdna import __version__
 from mxdna.errors import MxdnaError
 
 USER_ERROR = 2
+
+# command name -> "module:attribute"; imported only when that command runs, so `mxdna data ...`
+# does not pay for importing PyTorch (seconds per call in pipelines that run thousands of jobs)
+COMMANDS = {
+    "attribute": "mxdna_cli.attribute:attribute",
+    "data": "mxdna_cli.data:data",
+    "evaluate": "mxdna_cli.train:evaluate",
+    "predict": "mxdna_cli.train:predict",
+    "report": "mxdna_cli.report:report",
+    "tokenize": "mxdna_cli.tokenizer:tokenize",
+    "train": "mxdna_cli.train:train",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attribute)
 
 
 class _OneLineFormatter(logging.Formatter):
@@ -28,7 +47,7 @@ class _OneLineFormatter(logging.Formatter):
         return f"mxdna: {record.levelname.lower()}: {record.getMessage()}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mxdna")
 @click.option("-v", "--verbose", count=True, help="More log messages (-v info, -vv debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -43,15 +62,6 @@ def cli(verbose: int, quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
-
-
-cli.add_command(data)
-cli.add_command(train)
-cli.add_command(predict)
-cli.add_command(evaluate)
-cli.add_command(tokenize)
-cli.add_command(report)
-cli.add_command(attribute)
 
 
 def _fail(message: str) -> int:

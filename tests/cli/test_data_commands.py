@@ -10,7 +10,7 @@ from mxdna_cli.main import main
 
 from mxdna.alphabet import reverse_complement
 from mxdna.io.fasta import read_fasta
-from mxdna.io.labels import load_fasta_set
+from mxdna.io.labels import load_fasta_set, parse_header_label
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -130,10 +130,13 @@ def test_extract_strands_and_chromosome_holdout(tmp_path, genome, capsys):
                  "--val-chroms", "chr2", "--test-chroms", "chr3"]) == 0  # fmt: skip
     capsys.readouterr()
     chrom_of = {
-        n: {r.description.split("chrom=")[1] for r in read_fasta(splits / f"{n}.fa")}
+        n: {parse_header_label(r.description, "chrom") for r in read_fasta(splits / f"{n}.fa")}
         for n in ("train", "val", "test")
     }
     assert chrom_of == {"train": {"chr1"}, "val": {"chr2"}, "test": {"chr3"}}
+    # the genomic interval of every record travels with it (seqlet BED coordinates need it)
+    intervals = [parse_header_label(r.description, "interval") for r in read_fasta(out)]
+    assert all(i is not None and i.startswith("chr") and i[-3:] in "(+)(-)(.)" for i in intervals)
 
 
 def test_extract_width_recentres(tmp_path, genome, capsys):
