@@ -142,8 +142,11 @@ class RunDirectory:
         _, model_config, classes = self.read_config()
         tokenizer = self.read_tokenizer()
         model = SequenceClassifier(model_config, tokenizer.tokens)
+        # runs from before 0.1's merger lost its bias: a bias cancels in the group softmax, so
+        # dropping it loads those runs exactly
+        weights = {k: v for k, v in self.read_weights().items() if not k.endswith("score.bias")}
         try:
-            model.load_state_dict(self.read_weights())
+            model.load_state_dict(weights)
         except RuntimeError as error:
             message = " ".join(str(error).split())[:300]
             raise ConfigError(
