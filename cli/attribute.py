@@ -60,6 +60,20 @@ logger = logging.getLogger(__name__)
     show_default=True,
     help="Show a JASPAR name only when the match's q-value is below this.",
 )
+@click.option(
+    "--seqlet-width",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Seqlet window in bases (about the motif length; 8 for TATA-like boxes).",
+)
+@click.option(
+    "--seqlet-quantile",
+    type=float,
+    default=0.95,
+    show_default=True,
+    help="Windows above this quantile of all windows' attribution become seqlets.",
+)
 @click.option("--threads", type=int, help="CPU threads (default: PyTorch's choice).")
 def attribute(
     run_dir,
@@ -73,12 +87,18 @@ def attribute(
     jaspar_release,
     tax_group,
     q_threshold,
+    seqlet_width,
+    seqlet_quantile,
     threads,
 ) -> None:
     """Explain a trained run on FASTA: per-token and per-base attributions, seqlets (BED),
     motifs (MEME, TSV) named by JASPAR CORE, and token importance."""
-    if max_sequences < 1 or steps < 1 or not 0 < q_threshold <= 1:
-        raise ConfigError("--max-sequences and --steps must be >= 1, --q-threshold in (0, 1]")
+    if max_sequences < 1 or steps < 1 or seqlet_width < 4 or not 0 < q_threshold <= 1:
+        raise ConfigError(
+            "--max-sequences and --steps must be >= 1, --seqlet-width >= 4, --q-threshold in (0, 1]"
+        )
+    if not 0 < seqlet_quantile < 1:
+        raise ConfigError("--seqlet-quantile must be in (0, 1)")
     check_writable(out, directory=True)
     set_torch_threads(threads)
     run = RunDirectory(run_dir)
@@ -103,7 +123,14 @@ def attribute(
         steps=steps,
     )
     found = discover(
-        attributions, data.sequences, tokenizer.tokens, classes, references, q_threshold=q_threshold
+        attributions,
+        data.sequences,
+        tokenizer.tokens,
+        classes,
+        references,
+        q_threshold=q_threshold,
+        seqlet_width=seqlet_width,
+        seqlet_quantile=seqlet_quantile,
     )
     gain = getattr(tokenizer, "information_gain_", None)
     information_gain = (

@@ -77,6 +77,8 @@ def discover(
     token_motifs: int = 5,
     min_token_length: int = 4,
     min_token_count: int = 5,
+    seqlet_width: int = 10,
+    seqlet_quantile: float = 0.95,
 ) -> Discovery:
     """Motifs per explained class, seqlet motifs first (by total attribution), then tokens."""
     table = token_importance_table(attributions, tokens)
@@ -85,7 +87,13 @@ def discover(
         members = np.flatnonzero(attributions.target == class_index)
         seqlets = [  # back to record indices
             replace(s, sequence=int(members[s.sequence]))
-            for s in find_seqlets([attributions.base[i] for i in members])
+            for s in find_seqlets(
+                [attributions.base[i] for i in members],
+                width=seqlet_width,
+                flank=max(1, seqlet_width // 5),
+                quantile=seqlet_quantile,
+                min_fraction=0.05 if seqlet_quantile < 0.99 else 0.2,
+            )
         ]
         for motif in cluster_seqlets(seqlets, sequences):
             found.append((classes[class_index], motif))

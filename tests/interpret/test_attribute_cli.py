@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from Bio import motifs as biomotifs
-from conftest import MOTIF_ID, write_planted
+from planted_data import MOTIF_ID, write_planted
 
 MXDNA = str(Path(sys.executable).with_name("mxdna"))
 CONFIG = """\
