@@ -212,7 +212,8 @@ def _mean_sd(values: list[float], scale: float) -> str:
     digits = 1 if scale == 100 else 3
     if len(values) == 1:
         return f"{values[0]:.{digits}f} (1 seed)"
-    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+    seeds = "" if len(values) >= 3 else f" ({len(values)} seeds)"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}{seeds}"
 
 
 def table(args) -> str:
