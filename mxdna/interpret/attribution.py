@@ -59,10 +59,39 @@ def _probabilities(model: SequenceClassifier, split: EncodedSplit, batch_size: i
     return out
 
 
-def _targets(probabilities: np.ndarray, target: int | None) -> np.ndarray:
+def _explained(
+    model: SequenceClassifier,
+    tokenizer: BaseTokenizer,
+    sequences: Sequence[str],
+    target: int | None,
+    batch_size: int,
+) -> tuple[EncodedSplit, np.ndarray, np.ndarray]:
+    """Encoded sequences, class probabilities (N, C) and the class explained for each (N,):
+    `target`, or each sequence's predicted class."""
+    split = encode_split(tokenizer, sequences, np.zeros(len(sequences)), both_strands=False)
+    probabilities = _probabilities(model, split, batch_size)
     if target is None:
-        return probabilities.argmax(axis=1).astype(np.int64)
-    return np.full(len(probabilities), target, dtype=np.int64)
+        targets = probabilities.argmax(axis=1).astype(np.int64)
+    else:
+        targets = np.full(len(probabilities), target, dtype=np.int64)
+    return split, probabilities, targets
+
+
+def _collect(
+    split: EncodedSplit,
+    targets: np.ndarray,
+    probabilities: np.ndarray,
+    base: list[np.ndarray],
+    token: list[np.ndarray],
+) -> Attributions:
+    return Attributions(
+        base=base,
+        token=token,
+        token_ids=list(split.ids),
+        token_offsets=list(split.offsets),
+        target=targets,
+        probabilities=probabilities.astype(np.float32),
+    )
 
 
 def _spread(token_values: np.ndarray, offsets: np.ndarray, length: int) -> np.ndarray:
@@ -90,9 +119,7 @@ def integrated_gradients(
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     model.eval()
-    split = encode_split(tokenizer, sequences, np.zeros(len(sequences)), both_strands=False)
-    probabilities = _probabilities(model, split, batch_size)
-    targets = _targets(probabilities, target)
+    split, probabilities, targets = _explained(model, tokenizer, sequences, target, batch_size)
     alphas = (torch.arange(steps, dtype=torch.float32) + 0.5) / steps  # midpoint rule
     token_values, base_values = [], []
     for i, sequence in enumerate(sequences):
@@ -108,14 +135,7 @@ def integrated_gradients(
         values = (embedding * total / steps).sum(dim=-1)[0].numpy().astype(np.float32)  # (T,)
         token_values.append(values)
         base_values.append(_spread(values, split.offsets[i], len(sequence)))
-    return Attributions(
-        base=base_values,
-        token=token_values,
-        token_ids=list(split.ids),
-        token_offsets=list(split.offsets),
-        target=targets,
-        probabilities=probabilities.astype(np.float32),
-    )
+    return _collect(split, targets, probabilities, base_values, token_values)
 
 
 def in_silico_mutagenesis(
@@ -129,9 +149,7 @@ def in_silico_mutagenesis(
     """Per-base logit(reference) − mean logit(the three mutants), target as in IG. Bases that
     are not A/C/G/T (N, IUPAC) get 0."""
     model.eval()
-    split = encode_split(tokenizer, sequences, np.zeros(len(sequences)), both_strands=False)
-    probabilities = _probabilities(model, split, batch_size)
-    targets = _targets(probabilities, target)
+    split, probabilities, targets = _explained(model, tokenizer, sequences, target, batch_size)
     base_values, token_values = [], []
     for i, sequence in enumerate(sequences):
         mutants, where = [], []
@@ -162,14 +180,7 @@ def in_silico_mutagenesis(
         token_values.append(
             np.array([base[s:e].sum() for s, e in offsets_i], dtype=np.float32).reshape(-1)
         )
-    return Attributions(
-        base=base_values,
-        token=token_values,
-        token_ids=list(split.ids),
-        token_offsets=list(split.offsets),
-        target=targets,
-        probabilities=probabilities.astype(np.float32),
-    )
+    return _collect(split, targets, probabilities, base_values, token_values)
 
 
 def token_importance_table(
