@@ -124,7 +124,7 @@ def integrated_gradients(
     token_values, base_values = [], []
     for i, sequence in enumerate(sequences):
         ids, offsets, mask, _ = collate(split, np.array([i]))
-        embedding = model.encoder.embedding(ids).detach()  # (1, T, D)
+        embedding = model.encoder.embed(ids, offsets, mask).detach()  # (1, T, D)
         total = torch.zeros_like(embedding)
         for chunk in alphas.split(batch_size):
             path = (chunk[:, None, None] * embedding).requires_grad_(True)  # (S, T, D)

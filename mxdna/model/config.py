@@ -20,7 +20,9 @@ class EncoderConfig:
     most this many positions away; feature_map: "elu" (elu+1) or "favor" (positive random
     features, `n_random_features` per head); max_token_len: longest token in bases (embedding
     composition); rope_base: rotary frequency base, positions are base offsets; conv_kernel: width
-    in tokens of the convolutional stem before the first stage (odd; 0 turns it off); pooling:
+    in tokens of the convolutional stem before the first stage (odd; 0 turns it off);
+    base_kernel: width in bases of the base-resolution motif detectors whose responses are
+    pooled into every token (`BaseContext`; odd; 0 turns it off); pooling:
     how the head summarises the last stage ("mean_max" concatenates both: the max keeps a single
     strong motif occurrence from being averaged away).
     """
@@ -40,6 +42,7 @@ class EncoderConfig:
     max_token_len: int = 12
     rope_base: float = 10_000.0
     conv_kernel: int = 9
+    base_kernel: int = 15
     pooling: Literal["mean", "max", "mean_max"] = "mean_max"
 
     def __post_init__(self) -> None:
@@ -51,10 +54,10 @@ class EncoderConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-        if self.conv_kernel < 0 or (self.conv_kernel and self.conv_kernel % 2 == 0):
-            raise ConfigError(
-                f"conv_kernel must be 0 or an odd positive integer, got {self.conv_kernel}"
-            )
+        for name in ("conv_kernel", "base_kernel"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0 or (value and value % 2 == 0):
+                raise ConfigError(f"{name} must be 0 or an odd positive integer, got {value!r}")
         if self.n_classes < 2:
             raise ConfigError(f"n_classes must be at least 2, got {self.n_classes}")
         if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2:

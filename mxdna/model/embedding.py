@@ -68,20 +68,24 @@ class TokenEmbedding(nn.Module):
         return composed[inverse] + self.residual(ids)
 
     @torch.no_grad()
-    def adopt_vocabulary(self, tokens: Sequence[str]) -> None:
-        """Switch to a new vocabulary; residuals follow token strings, new tokens start at 0."""
+    def adopt_vocabulary(self, tokens: Sequence[str]) -> torch.Tensor:
+        """Switch to a new vocabulary; residuals follow token strings, new tokens start at 0.
+
+        Returns (V_new,) int64: each new token's row in the old vocabulary, -1 for new tokens
+        (the trainer moves the optimiser's moments along the same map)."""
         old = {t: i for i, t in enumerate(self.tokens)}
+        rows = torch.tensor([old.get(t, -1) for t in tokens], dtype=torch.long)
         weight = torch.zeros(
             len(tokens), self.residual.embedding_dim, device=self.residual.weight.device
         )
-        for i, token in enumerate(tokens):
-            if token in old:
-                weight[i] = self.residual.weight[old[token]]
+        kept = rows >= 0
+        weight[kept] = self.residual.weight[rows[kept].to(weight.device)]
         self.residual = nn.Embedding.from_pretrained(weight, freeze=False)
         self.tokens = tuple(tokens)
         composition, lengths = _composition(tokens, self.max_token_len)
         self.composition = composition.to(weight.device)
         self.lengths = lengths.to(weight.device)
+        return rows
 
 
 def sinusoidal(positions: torch.Tensor, d_model: int, base: float = 10_000.0) -> torch.Tensor:

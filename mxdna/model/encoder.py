@@ -1,7 +1,9 @@
 """`HierarchicalEncoder` and `SequenceClassifier`.
 
     ids (B, T), offsets (B, T, 2) in bases, mask (B, T)
-      → token embedding (composed from bases) + sinusoidal embedding of the token's base start
+      → token embedding (composed from bases) + base-resolution motif features pooled into
+        each token (`BaseContext`, optional) = what attribution calls the token embeddings
+      → + sinusoidal embedding of the token's base start
       → convolutional stem over tokens (optional, `conv_kernel`)
       → per stage: local blocks (radius r, rotary positions in bases)
                    → TokenMerger (T → ⌈T/m⌉ super-tokens, spans kept)
@@ -20,6 +22,7 @@ import torch
 from torch import nn
 
 from mxdna.model.aggregation import TokenMerger
+from mxdna.model.base_context import BaseContext
 from mxdna.model.blocks import GlobalBlock, LocalBlock
 from mxdna.model.config import EncoderConfig
 from mxdna.model.embedding import TokenEmbedding, sinusoidal
@@ -56,6 +59,9 @@ class HierarchicalEncoder(nn.Module):
         super().__init__()
         self.config = config
         self.embedding = TokenEmbedding(tokens, config.d_model, config.max_token_len)
+        self.base_context = (
+            BaseContext(config.d_model, config.base_kernel) if config.base_kernel else None
+        )
         self.dropout = nn.Dropout(config.dropout)
         self.stem = (
             ConvStem(config.d_model, config.conv_kernel, config.dropout)
@@ -75,10 +81,10 @@ class HierarchicalEncoder(nn.Module):
         """ids (B, T) int64, offsets (B, T, 2) int (padding -1), mask (B, T) bool
         -> hidden (B, T', D), mask (B, T'), spans (B, T', 2).
 
-        `token_embeddings` (B, T, D) replaces `embedding(ids)`: attribution methods pass it to
+        `token_embeddings` (B, T, D) replaces `embed(...)`: attribution methods pass it to
         take gradients with respect to the token embeddings."""
         if token_embeddings is None:
-            token_embeddings = self.embedding(ids)
+            token_embeddings = self.embed(ids, offsets, mask)
         x = token_embeddings + sinusoidal(offsets[..., 0].clamp(min=0), self.config.d_model)
         x = self.dropout(x) * mask.unsqueeze(-1)
         if self.stem is not None:
@@ -88,9 +94,18 @@ class HierarchicalEncoder(nn.Module):
             x, mask, spans = stage(x, mask, spans)
         return self.norm(x) * mask.unsqueeze(-1), mask, spans
 
-    def adopt_vocabulary(self, tokens: Sequence[str]) -> None:
-        """After a tokenizer re-fit: keep learned residuals of tokens that stay (by string)."""
-        self.embedding.adopt_vocabulary(tokens)
+    def embed(self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Token embeddings (B, T, D): each token's composed embedding plus, with
+        `base_kernel`, the base-resolution motif features of its bases."""
+        embedded = self.embedding(ids)
+        if self.base_context is not None:
+            embedded = embedded + self.base_context(self.embedding.composition, ids, offsets, mask)
+        return embedded
+
+    def adopt_vocabulary(self, tokens: Sequence[str]) -> dict[str, torch.Tensor]:
+        """After a tokenizer re-fit: keep learned residuals of tokens that stay (by string).
+        Returns {parameter name: (V_new,) old row of each new row, -1 if new}."""
+        return {"embedding.residual.weight": self.embedding.adopt_vocabulary(tokens)}
 
 
 def pool(hidden: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
@@ -125,5 +140,7 @@ class SequenceClassifier(nn.Module):
         hidden, mask, _ = self.encoder(ids, offsets, mask, token_embeddings)
         return self.head(pool(hidden, mask, self.config.pooling))
 
-    def adopt_vocabulary(self, tokens: Sequence[str]) -> None:
-        self.encoder.adopt_vocabulary(tokens)
+    def adopt_vocabulary(self, tokens: Sequence[str]) -> dict[str, torch.Tensor]:
+        """See `HierarchicalEncoder.adopt_vocabulary`; names are relative to this model."""
+        rows = self.encoder.adopt_vocabulary(tokens)
+        return {f"encoder.{name}": index for name, index in rows.items()}

@@ -208,10 +208,11 @@ class _Run:
             self.data.train.sequences, self.data.train.labels, token_importance=importance, n_iter=2
         )
         self.churn = len(set(self.tokenizer.tokens) - before) / len(self.tokenizer.tokens)
-        self.model.adopt_vocabulary(self.tokenizer.tokens)
+        moments = self.trainer.state_by_name()
+        rows = self.model.adopt_vocabulary(self.tokenizer.tokens)
         self.model.to(self.device)
         self.encode()
-        self.trainer.rebuild()
+        self.trainer.rebuild(carry=moments, rows=rows)
 
     def epoch(self, epoch: int) -> bool:
         """Train and validate one epoch; returns False when early stopping ends the run."""

@@ -7,7 +7,8 @@ bf16 autocast on CUDA. Under DistributedDataParallel every rank takes every worl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -47,9 +48,18 @@ class Trainer:
         self.on_batch: Callable[[int, int, int, float], None] | None = None
         self.rebuild()
 
-    def rebuild(self) -> None:
+    def rebuild(
+        self,
+        carry: Mapping[str, dict[str, Any]] | None = None,
+        rows: Mapping[str, torch.Tensor] | None = None,
+    ) -> None:
         """New optimiser (after the model's parameters changed, e.g. a vocabulary switch);
-        the learning-rate schedule continues from the current step."""
+        the learning-rate schedule continues from the current step.
+
+        `carry` (from `state_by_name` before the change) keeps AdamW's moments: a fresh AdamW
+        takes a full-size step on every weight at once, which undid what the encoder had learned
+        at every tokenizer re-fit. `rows` maps a resized parameter's new rows to its old rows
+        (-1: new row, moments start at zero)."""
         self.network = self.wrap(self.model) if self.wrap else self.model
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(),
@@ -60,6 +70,19 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda i: warmup_cosine(self.step, self.total_steps, warmup)
         )
+        carry, rows = carry or {}, rows or {}
+        for name, parameter in self.model.named_parameters():
+            if name in carry:
+                moved = _moved_state(carry[name], parameter, rows.get(name))
+                self.optimizer.state[parameter] = moved
+
+    def state_by_name(self) -> dict[str, dict[str, Any]]:
+        """The optimiser's per-parameter state keyed by parameter name (for `rebuild`)."""
+        return {
+            name: dict(self.optimizer.state[parameter])
+            for name, parameter in self.model.named_parameters()
+            if parameter in self.optimizer.state
+        }
 
     @property
     def learning_rate(self) -> float:
@@ -115,6 +138,24 @@ class Trainer:
         return out if out is not None else np.zeros((0, 0))
 
 
+def _moved_state(
+    old: dict[str, Any], parameter: torch.Tensor, rows: torch.Tensor | None
+) -> dict[str, Any]:
+    """AdamW state for `parameter`: as it was, or with rows taken from the old rows `rows`."""
+    moved = {}
+    for key, value in old.items():
+        if not torch.is_tensor(value) or value.shape != old["exp_avg"].shape:
+            moved[key] = value  # the step count
+        elif rows is None:
+            moved[key] = value if value.shape == parameter.shape else torch.zeros_like(parameter)
+        else:
+            fresh = torch.zeros_like(parameter)
+            kept = rows >= 0
+            fresh[kept.to(fresh.device)] = value[rows[kept].to(value.device)]
+            moved[key] = fresh
+    return moved
+
+
 def token_importance(
     model: nn.Module,
     split: EncodedSplit,
@@ -134,7 +175,7 @@ def token_importance(
     for start in range(0, len(subset), batch_size):
         indices = subset[start : start + batch_size]
         ids, offsets, mask, labels = (t.to(device) for t in collate(split, indices))
-        embeddings = model.encoder.embedding(ids).detach().requires_grad_(True)
+        embeddings = model.encoder.embed(ids, offsets, mask).detach().requires_grad_(True)
         logits = model(ids, offsets, mask, token_embeddings=embeddings)
         chosen = logits.gather(1, labels[:, None]).sum()
         (gradient,) = torch.autograd.grad(chosen, embeddings)

@@ -60,3 +60,44 @@ def test_collate_pads_and_flips_to_the_reverse_strand():
     assert tok.decode(ids[0][mask[0]].numpy()) == reverse_complement("AAC")
     assert tok.decode(ids[1][mask[1]].numpy()) == "ACGTTG"
     assert (offsets[0, 3:] == -1).all() and labels.tolist() == [1, 0]
+
+
+def test_optimiser_moments_survive_a_vocabulary_switch():
+    """A re-fit keeps AdamW's moments: unchanged parameters exactly, the residual embedding row
+    by row following token strings (new tokens start at zero)."""
+    import torch
+
+    from mxdna.model.config import EncoderConfig
+    from mxdna.model.encoder import SequenceClassifier
+    from mxdna.tokenizer import KmerTokenizer
+    from mxdna.training.config import TrainConfig
+    from mxdna.training.trainer import Trainer
+
+    rng = np.random.default_rng(0)
+    # odd length: a 1-base tail token, so single-base rows (kept by the switch) see gradients
+    sequences = ["".join(rng.choice(list("ACGT"), size=41)) for _ in range(16)]
+    old_tok, new_tok = KmerTokenizer(k=2), KmerTokenizer(k=3)
+    torch.manual_seed(0)
+    model = SequenceClassifier(EncoderConfig(d_model=16, n_heads=2), old_tok.tokens)
+    trainer = Trainer(
+        model, TrainConfig(threads=1), device=torch.device("cpu"), total_steps=4, class_weights=None
+    )
+    split = encode_split(old_tok, sequences, np.arange(16) % 2, both_strands=True)
+    trainer.train_epoch(split, 0)
+    before = trainer.state_by_name()
+    rows = model.adopt_vocabulary(new_tok.tokens)
+    trainer.rebuild(carry=before, rows=rows)
+    after = trainer.state_by_name()
+    assert set(after) == set(before)
+    name = "encoder.embedding.residual.weight"
+    for key in ("exp_avg", "exp_avg_sq"):
+        for other in set(before) - {name}:
+            assert torch.equal(after[other][key], before[other][key])
+        old_index = {t: i for i, t in enumerate(old_tok.tokens)}
+        for i, token in enumerate(new_tok.tokens):
+            expected = before[name][key][old_index[token]] if token in old_index else 0
+            assert torch.equal(after[name][key][i], torch.zeros(16) + expected)
+    kept = [t in old_index for t in new_tok.tokens]
+    assert any(kept) and not all(kept)  # bases and specials stay, every 3-mer is new
+    assert after[name]["exp_avg"][: sum(kept)].abs().sum() > 0  # carried rows are not all zero
+    trainer.train_epoch(encode_split(new_tok, sequences, np.arange(16) % 2, both_strands=True), 1)
