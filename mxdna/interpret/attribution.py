@@ -1,12 +1,14 @@
 """Attributions: which tokens and bases drove a prediction.
 
-Integrated gradients (IG) on the token embeddings: the path runs from a baseline where every
-token embedding is zero (the encoder still sees token positions and the padding mask, so the
-baseline is "tokens with no content at the same places") to the real embeddings, in `steps`
-Riemann midpoints. A token's attribution is Σ_D (x − 0)·mean gradient; by the completeness of IG
-the token attributions of a sequence sum to about logit(x) − logit(baseline) of the target class.
-Per-base values spread each token's attribution evenly over the bases it covers (tokenizer
-offsets), so base values of a sequence sum to the same total.
+Integrated gradients (IG) on the model's two inputs, the token embeddings and the one-hot bases
+its base-resolution motif detectors read (`BaseContext`): the path runs from a baseline where
+both are zero (the encoder still sees token positions and the padding mask, so the baseline is
+"tokens with no content at the same places") to the real inputs, in `steps` Riemann midpoints.
+An input's attribution is (x − 0)·mean gradient summed over its features; by the completeness of
+IG a sequence's attributions sum to about logit(x) − logit(baseline) of the target class.
+A base's value is its one-hot attribution plus an even share of its token's embedding
+attribution (tokenizer offsets); a token's value is the sum over its bases, so base and token
+values of a sequence sum to the same total.
 
 In-silico mutagenesis (ISM) is a second method at base resolution: every base is replaced by
 each other base, the mutant is re-tokenized (a mutation can change the segmentation) and scored;
@@ -25,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mxdna.model.encoder import SequenceClassifier
+from mxdna.model.encoder import SequenceClassifier, token_scores
 from mxdna.tokenizer.base import BaseTokenizer
 from mxdna.training.batches import EncodedSplit, collate, encode_split
 
-BASELINE_DESCRIPTION = "zero token embeddings (positions and mask kept)"
+BASELINE_DESCRIPTION = "zero token embeddings and zero one-hot bases (positions and mask kept)"
 
 
 @dataclass(frozen=True)
@@ -124,17 +126,22 @@ def integrated_gradients(
     token_values, base_values = [], []
     for i, sequence in enumerate(sequences):
         ids, offsets, mask, _ = collate(split, np.array([i]))
-        embedding = model.encoder.embed(ids, offsets, mask).detach()  # (1, T, D)
-        total = torch.zeros_like(embedding)
+        inputs = model.attribution_inputs(ids, offsets, mask)
+        totals = [torch.zeros_like(x) for x in inputs]
         for chunk in alphas.split(batch_size):
-            path = (chunk[:, None, None] * embedding).requires_grad_(True)  # (S, T, D)
             n = len(chunk)
-            logits = model(ids.expand(n, -1), offsets.expand(n, -1, -1), mask.expand(n, -1), path)
-            (gradient,) = torch.autograd.grad(logits[:, targets[i]].sum(), path)
-            total += gradient.sum(dim=0, keepdim=True)
-        values = (embedding * total / steps).sum(dim=-1)[0].numpy().astype(np.float32)  # (T,)
-        token_values.append(values)
-        base_values.append(_spread(values, split.offsets[i], len(sequence)))
+            paths = [(chunk.view(-1, 1, 1) * x).requires_grad_(True) for x in inputs]
+            logits = model(ids.expand(n, -1), offsets.expand(n, -1, -1), mask.expand(n, -1), *paths)
+            gradients = torch.autograd.grad(logits[:, targets[i]].sum(), paths)
+            for total, gradient in zip(totals, gradients, strict=True):
+                total += gradient.sum(dim=0, keepdim=True)
+        products = [x.double() * total / steps for x, total in zip(inputs, totals, strict=True)]
+        token_values.append(token_scores(products, offsets, mask)[0].numpy().astype(np.float32))
+        # a base: an even share of its token's embedding value, plus its own one-hot value
+        base = _spread(products[0].sum(dim=-1)[0].numpy(), split.offsets[i], len(sequence))
+        if len(products) > 1:
+            base = base + products[1].sum(dim=-1)[0].numpy()[: len(sequence)]
+        base_values.append(base.astype(np.float32))
     return _collect(split, targets, probabilities, base_values, token_values)
 
 

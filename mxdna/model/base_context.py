@@ -39,10 +39,25 @@ class BaseContext(nn.Module):
         ids: torch.Tensor,
         offsets: torch.Tensor,
         mask: torch.Tensor,
+        one_hot: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """composition (V, L) base codes of every token (0 = none, 1..5 = A C G T N)."""
-        pooled = self.pooled(composition, ids, offsets, mask)
+        """composition (V, L) base codes of every token (0 = none, 1..5 = A C G T N);
+        `one_hot` (B, Lb, 5) replaces the bases rebuilt from the tokens (attribution scales it
+        along its path)."""
+        pooled = self.pooled(composition, ids, offsets, mask, one_hot)
         return self.out(self.norm(pooled)) * mask.unsqueeze(-1)
+
+    def one_hot(
+        self,
+        composition: torch.Tensor,
+        ids: torch.Tensor,
+        offsets: torch.Tensor,
+        mask: torch.Tensor,
+    ) -> torch.Tensor:
+        """The bases of every sequence, one-hot (B, Lb, 5) float; padding bases are all zero."""
+        sequence, _, _ = _bases(composition, ids, offsets, mask)
+        one_hot = F.one_hot(sequence, N_BASE_CHANNELS + 1)[..., 1:]
+        return one_hot.to(self.conv.weight.dtype)
 
     def pooled(
         self,
@@ -50,20 +65,14 @@ class BaseContext(nn.Module):
         ids: torch.Tensor,
         offsets: torch.Tensor,
         mask: torch.Tensor,
+        one_hot: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Strongest motif-detector response over each token's bases, (B, T, D); padding 0."""
         batch, n_tokens = ids.shape
-        codes = composition[ids] * mask.unsqueeze(-1)  # (B, T, L); padding has no bases
-        present = codes > 0
-        start = offsets[..., 0].clamp(min=0)
-        position = start.unsqueeze(-1) + torch.arange(codes.shape[-1], device=ids.device)
-        n_bases = int(position[present].max()) + 1 if bool(present.any()) else 1
-        # every base belongs to exactly one token, so this scatter writes each cell once
-        # (deterministic); slots without a base go to a spare last column that is dropped
-        slot = torch.where(present, position, torch.full_like(position, n_bases))
-        sequence = torch.zeros(batch, n_bases + 1, dtype=codes.dtype, device=ids.device)
-        sequence.scatter_(1, slot.reshape(batch, -1), codes.reshape(batch, -1))
-        one_hot = F.one_hot(sequence[:, :n_bases], N_BASE_CHANNELS + 1)[..., 1:]  # (B, Lb, 5)
+        sequence, slot, present = _bases(composition, ids, offsets, mask)
+        if one_hot is None:
+            one_hot = F.one_hot(sequence, N_BASE_CHANNELS + 1)[..., 1:]  # (B, Lb, 5)
+        n_bases = one_hot.shape[1]
         features = self.act(self.conv(one_hot.transpose(1, 2).to(self.conv.weight.dtype)))
         features = features.transpose(1, 2)  # (B, Lb, D)
         gather = slot.clamp(max=n_bases - 1).reshape(batch, -1, 1)
@@ -75,3 +84,34 @@ class BaseContext(nn.Module):
         pooled = per_base.masked_fill(~present.unsqueeze(-1), floor).amax(dim=2)
         has_bases = present.any(dim=-1, keepdim=True)  # (B, T, 1); specials and padding: none
         return torch.where(has_bases, pooled, torch.zeros_like(pooled))
+
+
+def _bases(
+    composition: torch.Tensor, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Base codes rebuilt from tokens: sequence (B, Lb) int, each token slot's base position
+    slot (B, T, L) (Lb where the slot holds no base) and present (B, T, L) bool."""
+    batch = ids.shape[0]
+    codes = composition[ids] * mask.unsqueeze(-1)  # (B, T, L); padding has no bases
+    present = codes > 0
+    start = offsets[..., 0].clamp(min=0)
+    position = start.unsqueeze(-1) + torch.arange(codes.shape[-1], device=ids.device)
+    n_bases = int(position[present].max()) + 1 if bool(present.any()) else 1
+    # every base belongs to exactly one token, so this scatter writes each cell once
+    # (deterministic); slots without a base go to a spare last column that is dropped
+    slot = torch.where(present, position, torch.full_like(position, n_bases))
+    sequence = torch.zeros(batch, n_bases + 1, dtype=codes.dtype, device=ids.device)
+    sequence.scatter_(1, slot.reshape(batch, -1), codes.reshape(batch, -1))
+    return sequence[:, :n_bases], slot, present
+
+
+def sum_over_tokens(
+    values: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """Per-base values (B, Lb) summed over each token's bases [start, end): (B, T); padding 0."""
+    cumulative = F.pad(values.cumsum(dim=1), (1, 0))  # (B, Lb + 1), cumulative[:, i] = sum < i
+    last = cumulative.shape[1] - 1
+    start = offsets[..., 0].clamp(min=0, max=last)
+    end = offsets[..., 1].clamp(min=0, max=last)
+    total = cumulative.gather(1, end) - cumulative.gather(1, start)
+    return total * mask

@@ -2,7 +2,7 @@
 
     ids (B, T), offsets (B, T, 2) in bases, mask (B, T)
       → token embedding (composed from bases) + base-resolution motif features pooled into
-        each token (`BaseContext`, optional) = what attribution calls the token embeddings
+        each token (`BaseContext`, optional; its input is the one-hot bases)
       → + sinusoidal embedding of the token's base start
       → convolutional stem over tokens (optional, `conv_kernel`)
       → per stage: local blocks (radius r, rotary positions in bases)
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from mxdna.model.aggregation import TokenMerger
-from mxdna.model.base_context import BaseContext
+from mxdna.model.base_context import BaseContext, sum_over_tokens
 from mxdna.model.blocks import GlobalBlock, LocalBlock
 from mxdna.model.config import EncoderConfig
 from mxdna.model.embedding import TokenEmbedding, sinusoidal
@@ -77,14 +77,20 @@ class HierarchicalEncoder(nn.Module):
         offsets: torch.Tensor,
         mask: torch.Tensor,
         token_embeddings: torch.Tensor | None = None,
+        base_one_hot: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """ids (B, T) int64, offsets (B, T, 2) int (padding -1), mask (B, T) bool
         -> hidden (B, T', D), mask (B, T'), spans (B, T', 2).
 
-        `token_embeddings` (B, T, D) replaces `embed(...)`: attribution methods pass it to
-        take gradients with respect to the token embeddings."""
+        The model's two inputs can be replaced, for attribution methods that take gradients
+        with respect to them: `token_embeddings` (B, T, D) replaces `embedding(ids)`, and
+        `base_one_hot` (B, Lb, 5) the bases given to `BaseContext` (`base_one_hot(...)`)."""
         if token_embeddings is None:
-            token_embeddings = self.embed(ids, offsets, mask)
+            token_embeddings = self.embedding(ids)
+        if self.base_context is not None:
+            token_embeddings = token_embeddings + self.base_context(
+                self.embedding.composition, ids, offsets, mask, base_one_hot
+            )
         x = token_embeddings + sinusoidal(offsets[..., 0].clamp(min=0), self.config.d_model)
         x = self.dropout(x) * mask.unsqueeze(-1)
         if self.stem is not None:
@@ -94,13 +100,13 @@ class HierarchicalEncoder(nn.Module):
             x, mask, spans = stage(x, mask, spans)
         return self.norm(x) * mask.unsqueeze(-1), mask, spans
 
-    def embed(self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Token embeddings (B, T, D): each token's composed embedding plus, with
-        `base_kernel`, the base-resolution motif features of its bases."""
-        embedded = self.embedding(ids)
-        if self.base_context is not None:
-            embedded = embedded + self.base_context(self.embedding.composition, ids, offsets, mask)
-        return embedded
+    def base_one_hot(
+        self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor | None:
+        """The bases `BaseContext` sees, one-hot (B, Lb, 5); None without `base_kernel`."""
+        if self.base_context is None:
+            return None
+        return self.base_context.one_hot(self.embedding.composition, ids, offsets, mask)
 
     def adopt_vocabulary(self, tokens: Sequence[str]) -> dict[str, torch.Tensor]:
         """After a tokenizer re-fit: keep learned residuals of tokens that stay (by string).
@@ -120,6 +126,18 @@ def pool(hidden: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
     return peak if how == "max" else torch.cat([mean, peak], dim=-1)
 
 
+def token_scores(
+    products: Sequence[torch.Tensor], offsets: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """Per-token totals (B, T) of input x gradient products laid out like
+    `attribution_inputs`: (B, T, D) summed over D, plus (B, Lb, 5) summed over each token's
+    bases."""
+    total = products[0].sum(dim=-1)
+    if len(products) > 1:
+        total = total + sum_over_tokens(products[1].sum(dim=-1).to(total.dtype), offsets, mask)
+    return total * mask
+
+
 class SequenceClassifier(nn.Module):
     """Encoder + masked pooling (`config.pooling`) + classification head: logits (B, n_classes)."""
 
@@ -136,9 +154,21 @@ class SequenceClassifier(nn.Module):
         offsets: torch.Tensor,
         mask: torch.Tensor,
         token_embeddings: torch.Tensor | None = None,
+        base_one_hot: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        hidden, mask, _ = self.encoder(ids, offsets, mask, token_embeddings)
+        hidden, mask, _ = self.encoder(ids, offsets, mask, token_embeddings, base_one_hot)
         return self.head(pool(hidden, mask, self.config.pooling))
+
+    def attribution_inputs(
+        self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+    ) -> list[torch.Tensor]:
+        """The inputs gradient attributions scale, detached, in `forward`'s order after `mask`:
+        token embeddings (B, T, D) and, with `base_kernel`, the one-hot bases (B, Lb, 5)."""
+        inputs = [self.encoder.embedding(ids).detach()]
+        one_hot = self.encoder.base_one_hot(ids, offsets, mask)
+        if one_hot is not None:
+            inputs.append(one_hot.detach())
+        return inputs
 
     def adopt_vocabulary(self, tokens: Sequence[str]) -> dict[str, torch.Tensor]:
         """See `HierarchicalEncoder.adopt_vocabulary`; names are relative to this model."""

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mxdna.model.encoder import token_scores
 from mxdna.training.batches import EncodedSplit, bucketed_batches, collate
 from mxdna.training.config import TrainConfig
 from mxdna.training.schedule import warmup_cosine
@@ -165,9 +166,10 @@ def token_importance(
     max_sequences: int = 2000,
     batch_size: int = 64,
 ) -> dict[str, float]:
-    """Mean |gradient x embedding| of each token (summed over the embedding dimension) for the
-    logit of the true class, over up to `max_sequences` training sequences: what the model
-    attributes to each token, for `Tokenizer.refine`. Tokens never seen are left out."""
+    """Mean |gradient x input| of each token (its embedding, plus its one-hot bases with base
+    context: `token_scores`) for the logit of the true class, over up to `max_sequences`
+    training sequences: what the model attributes to each token, for `Tokenizer.refine`.
+    Tokens never seen are left out."""
     model.eval()
     total = np.zeros(len(tokens))
     count = np.zeros(len(tokens))
@@ -175,11 +177,12 @@ def token_importance(
     for start in range(0, len(subset), batch_size):
         indices = subset[start : start + batch_size]
         ids, offsets, mask, labels = (t.to(device) for t in collate(split, indices))
-        embeddings = model.encoder.embed(ids, offsets, mask).detach().requires_grad_(True)
-        logits = model(ids, offsets, mask, token_embeddings=embeddings)
+        inputs = [x.requires_grad_(True) for x in model.attribution_inputs(ids, offsets, mask)]
+        logits = model(ids, offsets, mask, *inputs)
         chosen = logits.gather(1, labels[:, None]).sum()
-        (gradient,) = torch.autograd.grad(chosen, embeddings)
-        score = (gradient * embeddings).sum(dim=-1).abs()  # (B, T)
+        gradients = torch.autograd.grad(chosen, inputs)
+        products = [x * g for x, g in zip(inputs, gradients, strict=True)]
+        score = token_scores(products, offsets, mask).abs()  # (B, T)
         real = mask.cpu().numpy()
         np.add.at(total, ids.cpu().numpy()[real], score.detach().cpu().numpy()[real])
         np.add.at(count, ids.cpu().numpy()[real], 1)
