@@ -15,6 +15,7 @@ from mxdna_cli.data import fasta_inputs
 
 from mxdna.errors import SingleClassError
 from mxdna.io.fasta import read_fasta
+from mxdna.io.label_plan import LabelPlan
 from mxdna.io.labels import load_fasta_set
 from mxdna.io.writers import AtomicFiles, check_writable
 from mxdna.tokenizer import BaseTokenizer, Tokenizer, load_tokenizer
@@ -98,6 +99,18 @@ def tokenize() -> None:
     is_flag=True,
     help="Tie each motif to its reverse complement (for unoriented data such as peaks).",
 )
+@click.option(
+    "--merge-labels",
+    multiple=True,
+    metavar="NEW=OLD1,OLD2",
+    help="Merge labels into one class before fitting (repeatable), as in 'mxdna train'.",
+)
+@click.option("--keep-classes", metavar="A,B", help="Fit on these classes only (after merging).")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help="Threads for segmentation.  [default: all CPUs this process may use]",
+)
 def fit(
     fasta: tuple[Path, ...],
     labels: Path | None,
@@ -114,6 +127,9 @@ def fit(
     min_count: int,
     unsupervised: bool,
     rc_tied: bool,
+    merge_labels: tuple[str, ...],
+    keep_classes: str | None,
+    threads: int | None,
 ) -> None:
     """Fit the learnable motif tokenizer on FASTA files and write it to OUT (one JSON file).
 
@@ -123,6 +139,7 @@ def fit(
     Prints the vocabulary size, bases per token and the top 10 tokens by information gain.
     """
     check_writable(out)
+    plan = LabelPlan.parse(merge_labels, keep_classes)
     dataset = load_fasta_set(
         list(fasta),
         labels=labels,
@@ -131,6 +148,7 @@ def fit(
         ambiguous=ambiguous,  # type: ignore[arg-type]
         allow_extra_labels=allow_extra_labels,
     )
+    dataset = plan.apply(dataset)
     y = None if unsupervised else dataset.labels
     if y is not None and len(dataset.classes) < 2:
         where = ", ".join(str(p) for p in fasta)
@@ -146,6 +164,7 @@ def fit(
         min_count=min_count,
         max_fit_bases=max_fit_bases,
         rc_tied=rc_tied,
+        n_jobs=threads,
     ).fit(dataset.sequences, y)
     tokenizer.save(out)
     n_bases = sum(len(s) for s in dataset.sequences)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mxdna_cli.main import main
 
@@ -66,6 +67,18 @@ def test_fit_twice_with_one_seed_gives_byte_identical_json(tmp_path, fitted, cap
     again = tmp_path / "again.json"
     fit(again)
     assert again.read_bytes() == fitted.read_bytes()
+
+
+def test_fit_merges_labels_and_thread_count_does_not_change_the_vocabulary(tmp_path, capsys):
+    merge = ["--merge-labels", "promoter=sigma24,sigma28,sigma32,sigma38,sigma54,sigma70"]
+    fit(tmp_path / "one.json", *merge, "--threads", "1")
+    fit(tmp_path / "two.json", *merge, "--threads", "2")
+    one, two = load_tokenizer(tmp_path / "one.json"), load_tokenizer(tmp_path / "two.json")
+    assert tuple(one.classes_) == ("non_promoter", "promoter")
+    assert one.tokens == two.tokens
+    np.testing.assert_array_equal(one.information_gain_, two.information_gain_)
+    fit(tmp_path / "kept.json", "--keep-classes", "sigma70,non_promoter")
+    assert tuple(load_tokenizer(tmp_path / "kept.json").classes_) == ("non_promoter", "sigma70")
 
 
 def test_fit_unsupervised_and_unlabelled_data_use_no_labels(tmp_path, capsys):
@@ -236,6 +249,8 @@ BAD = [
     ("other schema version", {"t.json": OTHER_SCHEMA}, ["tokenize", "inspect", "t.json"],
      r"t\.json: schema version 99 is not supported"),
     ("missing tokenizer", {}, [*ENCODE, "nope.json"], r"nope\.json: no such file"),
+    ("label typo", {}, [*FIT, "--out", "t.json", "--merge-labels", "ab=a,zz"],
+     r"labels to merge not found in the data: zz"),
     ("encode an empty FASTA", {"e.fa": ""},
      ["tokenize", "encode", "--fasta", "e.fa", "--out", "t.tsv", "--tokenizer", "TOKENIZER"],
      r"e\.fa: no FASTA records"),
