@@ -11,6 +11,7 @@ one process per run, one thread each; `--jobs` runs that many at once.
     .venv/bin/python benchmarks/results_benchmark.py run [--tasks SUBSTR...] [--methods ...]
         [--seeds 0 1 2] [--max-train 4000] [--epochs 10] [--jobs 2] [--workdir DIR]
     .venv/bin/python benchmarks/results_benchmark.py table [--workdir DIR]
+    .venv/bin/python benchmarks/results_benchmark.py compare --before OLD_WORKDIR [--workdir DIR]
 
 Results are one JSON file per (task, method, seed) under WORKDIR/results/, so an interrupted
 benchmark resumes where it stopped; `table` prints the markdown table for docs/benchmarks.md.
@@ -247,9 +248,42 @@ def table(args) -> str:
     return "\n".join(lines)
 
 
+def _by_key(workdir: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
+    results = (json.loads(p.read_text()) for p in sorted(workdir.glob("results/*/*/*.json")))
+    return {(r["task"], r["method"], r["seed"]): r for r in results}
+
+
+def compare(args) -> str:
+    """mxdna methods, before (`--before` workdir, an earlier code version) vs now, over the
+    seeds both have: one line per task, 'before → now' per method."""
+    before, now = _by_key(Path(args.before)), _by_key(Path(args.workdir))
+    header = ["task (metric, seeds)", *MXDNA_METHODS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for task in TASKS:
+        cells, seeds = [], set()
+        for method in MXDNA_METHODS:
+            common = sorted(k[2] for k in now if k[:2] == (task.name, method) and k in before)
+            seeds.update(common)
+            if not common:
+                cells.append("–")
+                continue
+            old, new = (
+                statistics.mean(runs[(task.name, method, s)]["test"][task.metric] for s in common)
+                * task.scale
+                for runs in (before, now)
+            )
+            digits = 1 if task.scale == 100 else 3
+            cells.append(f"{old:.{digits}f} → {new:.{digits}f}")
+        if seeds:
+            label = f"{task.name} ({task.metric}, seed {'/'.join(map(str, sorted(seeds)))})"
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("part", choices=("run", "table"))
+    parser.add_argument("part", choices=("run", "table", "compare"))
+    parser.add_argument("--before", help="compare: workdir of an earlier code version")
     parser.add_argument("--workdir", default=str(ROOT / "benchmarks" / "_work" / "results"))
     parser.add_argument("--tasks", nargs="*", default=[])
     parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS)
@@ -260,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.part == "run":
         run_all(args)
+    elif args.part == "compare":
+        print(compare(args))
     else:
         print(table(args))
 
