@@ -206,11 +206,21 @@ def run_all(args) -> None:
 # -- table -----------------------------------------------------------------------------------
 
 
+def _load_results(workdir: Path) -> list[dict[str, Any]]:
+    """Every finished run's result JSON under WORKDIR/results/, in path order."""
+    return [json.loads(p.read_text()) for p in sorted(workdir.glob("results/*/*/*.json"))]
+
+
+def _digits(scale: float) -> int:
+    """Decimals shown: MCC×100 with 1, fractions (MCC, accuracy) with 3."""
+    return 1 if scale == 100 else 3
+
+
 def _mean_sd(values: list[float], scale: float) -> str:
     values = [v * scale for v in values if v is not None]
     if not values:
         return "–"
-    digits = 1 if scale == 100 else 3
+    digits = _digits(scale)
     if len(values) == 1:
         return f"{values[0]:.{digits}f} (1 seed)"
     seeds = "" if len(values) >= 3 else f" ({len(values)} seeds)"
@@ -218,8 +228,7 @@ def _mean_sd(values: list[float], scale: float) -> str:
 
 
 def table(args) -> str:
-    workdir = Path(args.workdir)
-    results = [json.loads(p.read_text()) for p in sorted(workdir.glob("results/*/*/*.json"))]
+    results = _load_results(Path(args.workdir))
     header = ["task (metric)", *METHODS, "best published, no pretraining", "best published"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     wall: dict[str, list[float]] = {m: [] for m in METHODS}
@@ -249,8 +258,7 @@ def table(args) -> str:
 
 
 def _by_key(workdir: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
-    results = (json.loads(p.read_text()) for p in sorted(workdir.glob("results/*/*/*.json")))
-    return {(r["task"], r["method"], r["seed"]): r for r in results}
+    return {(r["task"], r["method"], r["seed"]): r for r in _load_results(workdir)}
 
 
 def compare(args) -> str:
@@ -272,7 +280,7 @@ def compare(args) -> str:
                 * task.scale
                 for runs in (before, now)
             )
-            digits = 1 if task.scale == 100 else 3
+            digits = _digits(task.scale)
             cells.append(f"{old:.{digits}f} → {new:.{digits}f}")
         if seeds:
             label = f"{task.name} ({task.metric}, seed {'/'.join(map(str, sorted(seeds)))})"

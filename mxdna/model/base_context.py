@@ -56,8 +56,7 @@ class BaseContext(nn.Module):
     ) -> torch.Tensor:
         """The bases of every sequence, one-hot (B, Lb, 5) float; padding bases are all zero."""
         sequence, _, _ = _bases(composition, ids, offsets, mask)
-        one_hot = F.one_hot(sequence, N_BASE_CHANNELS + 1)[..., 1:]
-        return one_hot.to(self.conv.weight.dtype)
+        return _one_hot(sequence, self.conv.weight.dtype)
 
     def pooled(
         self,
@@ -71,7 +70,7 @@ class BaseContext(nn.Module):
         batch, n_tokens = ids.shape
         sequence, slot, present = _bases(composition, ids, offsets, mask)
         if one_hot is None:
-            one_hot = F.one_hot(sequence, N_BASE_CHANNELS + 1)[..., 1:]  # (B, Lb, 5)
+            one_hot = _one_hot(sequence, self.conv.weight.dtype)
         n_bases = one_hot.shape[1]
         features = self.act(self.conv(one_hot.transpose(1, 2).to(self.conv.weight.dtype)))
         features = features.transpose(1, 2)  # (B, Lb, D)
@@ -103,6 +102,11 @@ def _bases(
     sequence = torch.zeros(batch, n_bases + 1, dtype=codes.dtype, device=ids.device)
     sequence.scatter_(1, slot.reshape(batch, -1), codes.reshape(batch, -1))
     return sequence[:, :n_bases], slot, present
+
+
+def _one_hot(sequence: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Base codes (B, Lb) -> one-hot (B, Lb, 5) A C G T N; code 0 (no base) is all zero."""
+    return F.one_hot(sequence, N_BASE_CHANNELS + 1)[..., 1:].to(dtype)
 
 
 def sum_over_tokens(
