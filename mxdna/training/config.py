@@ -38,6 +38,7 @@ class TrainConfig:
     tokenizer_iterations: int = 6
     kmer_size: int = 6
     refit_rounds: int = 2
+    progressive_aggregation: bool = False
 
     def __post_init__(self) -> None:
         for name in (
@@ -52,6 +53,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.progressive_aggregation, bool):
+            value = self.progressive_aggregation
+            raise ConfigError(f"progressive_aggregation must be true or false, got {value!r}")
         if self.refit_rounds < 0:
             raise ConfigError(f"refit_rounds must be >= 0, got {self.refit_rounds}")
         if self.learning_rate <= 0 or self.weight_decay < 0 or self.grad_clip <= 0:

@@ -45,6 +45,7 @@ HISTORY_COLUMNS = (
     "vocab_size",
     "vocab_churn",
     "bases_per_token",
+    "longest_token",
     *(f"val_{m}" for m in METRIC_NAMES),
 )
 
@@ -58,11 +59,20 @@ class RunData:
     test: SequenceSet | None = None
 
 
-def build_tokenizer(config: TrainConfig) -> BaseTokenizer:
+def motif_length_cap(config: TrainConfig, round_index: int, rounds: int) -> int:
+    """Longest learned token (bases) allowed in round `round_index` of `rounds`: always
+    `max_motif_len`, or with `progressive_aggregation` a cap that grows linearly from fine
+    tokens in the first round to `max_motif_len` in the last (fine first, coarser later)."""
+    if not config.progressive_aggregation:
+        return config.max_motif_len
+    return 2 + math.ceil((config.max_motif_len - 2) * (round_index + 1) / rounds)
+
+
+def build_tokenizer(config: TrainConfig, max_motif_len: int | None = None) -> BaseTokenizer:
     if config.tokenizer == "learned":
         return Tokenizer(
             vocab_size=config.vocab_size,
-            max_motif_len=config.max_motif_len,
+            max_motif_len=max_motif_len or config.max_motif_len,
             n_iter=config.tokenizer_iterations,
             seed=config.seed,
         )
@@ -159,7 +169,10 @@ class _Run:
             self.tokenizer = copy.deepcopy(self.init_tokenizer)
         elif checkpoint is None:
             labels = self.data.train.labels if self.config.tokenizer == "learned" else None
-            self.tokenizer = build_tokenizer(self.config).fit(self.data.train.sequences, labels)
+            cap = motif_length_cap(self.config, 0, self.rounds)
+            self.tokenizer = build_tokenizer(self.config, cap).fit(
+                self.data.train.sequences, labels
+            )
         else:
             self.tokenizer = _tokenizer_from_json(checkpoint["tokenizer"])
         self.encoder_config = self.model_config()
@@ -198,8 +211,9 @@ class _Run:
         self.first_epoch = int(state["epoch"]) + 1
         torch.set_rng_state(state["torch_rng"])
 
-    def refit(self) -> None:
+    def refit(self, round_index: int) -> None:
         """Between rounds: refine the tokenizer with the model's token importance, switch."""
+        self.tokenizer.max_motif_len = motif_length_cap(self.config, round_index, self.rounds)
         importance = token_importance(
             self.model, self.splits["train"], self.tokenizer.tokens, device=self.device
         )
@@ -217,7 +231,7 @@ class _Run:
     def epoch(self, epoch: int) -> bool:
         """Train and validate one epoch; returns False when early stopping ends the run."""
         if epoch > 0 and self.round_of(epoch) != self.round_of(epoch - 1):
-            self.refit()
+            self.refit(self.round_of(epoch))
         loss = self.trainer.train_epoch(self.splits["train"], epoch)
         metrics = classification_metrics(self.y["val"], self.trainer.predict(self.splits["val"]))
         score = metrics[self.config.monitor]
@@ -241,6 +255,7 @@ class _Run:
                 "vocab_size": self.tokenizer.vocab_size,
                 "vocab_churn": self.churn,
                 "bases_per_token": _bases_per_token(self.splits["train"]),
+                "longest_token": _max_token_length(self.tokenizer.tokens),
                 **{f"val_{m}": v for m, v in metrics.items()},
             }
         )

@@ -54,7 +54,7 @@ def write_run(path: Path, *, predictions: bool = True) -> Path:
     scores = {"accuracy": 0.75, "mcc": 0.5, "macro_f1": 0.74, "auroc": 0.8, "auprc": None}
     run.write_json("metrics.json", {"best_epoch": 1, "val": scores, "test": scores})
     rows = [
-        [epoch, epoch, 0.7 - 0.1 * epoch, 1e-3, 24, 0.25 * epoch, 2.5, 0.6, 0.2, 0.6, 0.7, 0.7]
+        [epoch, epoch, 0.7 - 0.1 * epoch, 1e-3, 24, 0.25 * epoch, 2.5, 6, 0.6, 0.2, 0.6, 0.7, 0.7]
         for epoch in range(2)
     ]
     run.write_table("history.tsv", HISTORY_COLUMNS, rows)

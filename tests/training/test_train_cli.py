@@ -264,3 +264,28 @@ def test_progress_lines_and_initial_tokenizer(inputs, tmp_path):
         "--init-tokenizer", fitted, "--tokenizer", "char",
     )  # fmt: skip
     assert wrong.returncode == 2 and "is a 'learned' tokenizer" in wrong.stderr
+
+
+def test_progressive_aggregation_grows_tokens_round_by_round(inputs, tmp_path):
+    config = tmp_path / "progressive.yaml"
+    config.write_text(
+        TINY.replace("epochs: 6", "epochs: 2").replace(
+            "refit_rounds: 1,", "refit_rounds: 1, progressive_aggregation: true, max_motif_len: 8,"
+        )
+    )
+    out = tmp_path / "progressive"
+    result = mxdna(*train_args({**inputs, "config": config}, out))
+    assert result.returncode == 0, result.stderr
+    lines = (out / "history.tsv").read_text().splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
+    longest = {int(row["round"]): int(row["longest_token"]) for row in rows}
+    # caps 5 then 8 bases (2 + ceil(6 * r / 2)): fine tokens first, coarser after the re-fit
+    assert longest[0] <= 5 < longest[1] <= 8
+    config.write_text(
+        config.read_text().replace("progressive_aggregation: true", "progressive_aggregation: 3")
+    )
+    bad = mxdna(*train_args({**inputs, "config": config}, tmp_path / "bad"))
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
+    assert "progressive_aggregation must be true or false" in bad.stderr
+    assert not (tmp_path / "bad").exists()

@@ -7,8 +7,11 @@ import pytest
 from sklearn.metrics import matthews_corrcoef, roc_auc_score
 
 from mxdna.alphabet import reverse_complement
+from mxdna.errors import ConfigError
 from mxdna.tokenizer import CharTokenizer
 from mxdna.training.batches import bucketed_batches, collate, encode_split
+from mxdna.training.config import TrainConfig
+from mxdna.training.joint import motif_length_cap
 from mxdna.training.metrics import classification_metrics
 from mxdna.training.schedule import warmup_cosine
 
@@ -101,3 +104,12 @@ def test_optimiser_moments_survive_a_vocabulary_switch():
     assert any(kept) and not all(kept)  # bases and specials stay, every 3-mer is new
     assert after[name]["exp_avg"][: sum(kept)].abs().sum() > 0  # carried rows are not all zero
     trainer.train_epoch(encode_split(new_tok, sequences, np.arange(16) % 2, both_strands=True), 1)
+
+
+def test_progressive_aggregation_schedule_runs_from_fine_to_max_motif_len():
+    progressive = TrainConfig(max_motif_len=12, progressive_aggregation=True)
+    assert [motif_length_cap(progressive, r, 3) for r in range(3)] == [6, 9, 12]
+    assert motif_length_cap(progressive, 0, 1) == 12  # no re-fits: full length from the start
+    assert [motif_length_cap(TrainConfig(max_motif_len=12), r, 3) for r in range(3)] == [12] * 3
+    with pytest.raises(ConfigError, match="progressive_aggregation"):
+        TrainConfig(progressive_aggregation="yes")
