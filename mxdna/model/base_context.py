@@ -8,14 +8,23 @@ rebuilt from the token ids and their base offsets) detects motifs whatever the c
 token receives the strongest response of each detector over its own bases. The token keeps its
 identity (the composed embedding) and gains its context in bases.
 
+With `blocks` (EncoderConfig.base_blocks) the first stage of the encoder runs on the bases:
+local-attention blocks (rotary positions in bases) read the detector responses before they are
+pooled, so the learned segmentation becomes the first aggregation (each token pools its own,
+already contextual, bases) rather than the grid the first attention stage sees.
+
 ids (B, T), offsets (B, T, 2) in bases (padding -1), mask (B, T) -> (B, T, D); padding rows 0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from mxdna.model.embedding import sinusoidal
 
 N_BASE_CHANNELS = 5  # A, C, G, T, N (code 0 = no base: an all-zero column)
 
@@ -26,10 +35,13 @@ class BaseContext(nn.Module):
     the composed token embedding from the first step (a zero-initialised output layer left it at
     ~3% of that scale after a whole training run, and the learned tokenizer gained nothing)."""
 
-    def __init__(self, d_model: int, kernel: int) -> None:
+    def __init__(self, d_model: int, kernel: int, blocks: Iterable[nn.Module] = ()) -> None:
+        """`blocks`: modules called as block(x (B, Lb, D), mask (B, Lb), positions (B, Lb))
+        on the bases after the detectors (local-attention blocks)."""
         super().__init__()
         self.conv = nn.Conv1d(N_BASE_CHANNELS, d_model, kernel, padding=kernel // 2)
         self.act = nn.GELU()
+        self.blocks = nn.ModuleList(blocks)
         self.norm = nn.LayerNorm(d_model)
         self.out = nn.Linear(d_model, d_model)
 
@@ -74,6 +86,8 @@ class BaseContext(nn.Module):
         n_bases = one_hot.shape[1]
         features = self.act(self.conv(one_hot.transpose(1, 2).to(self.conv.weight.dtype)))
         features = features.transpose(1, 2)  # (B, Lb, D)
+        if len(self.blocks):
+            features = self._contextualise(features, sequence)
         gather = slot.clamp(max=n_bases - 1).reshape(batch, -1, 1)
         per_base = features.gather(1, gather.expand(-1, -1, features.shape[-1]))
         per_base = per_base.reshape(batch, n_tokens, -1, features.shape[-1])  # (B, T, L, D)
@@ -83,6 +97,22 @@ class BaseContext(nn.Module):
         pooled = per_base.masked_fill(~present.unsqueeze(-1), floor).amax(dim=2)
         has_bases = present.any(dim=-1, keepdim=True)  # (B, T, 1); specials and padding: none
         return torch.where(has_bases, pooled, torch.zeros_like(pooled))
+
+    def _contextualise(self, features: torch.Tensor, sequence: torch.Tensor) -> torch.Tensor:
+        """Base-level attention blocks: features (B, Lb, D), base codes (B, Lb) -> (B, Lb, D).
+        The mask comes from the codes, not from the one-hot values, so attribution's scaled
+        inputs (all zero at the baseline) keep the same bases in play."""
+        present = sequence > 0
+        positions = torch.arange(sequence.shape[1], device=sequence.device, dtype=torch.float32)
+        positions = (positions + 0.5).expand(sequence.shape[0], -1)  # base centres
+        # absolute base positions, as single-base tokens get them: on landmark-aligned data (a
+        # splice site at base 30, a TATA box ~30 bases upstream of the TSS) the class depends
+        # on where a motif sits, which a token's span only gives to within its width
+        features = features + sinusoidal(positions - 0.5, features.shape[-1]).to(features.dtype)
+        features = features * present.unsqueeze(-1).to(features.dtype)
+        for block in self.blocks:
+            features = block(features, present, positions)
+        return features
 
 
 def _bases(

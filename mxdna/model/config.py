@@ -22,7 +22,9 @@ class EncoderConfig:
     composition); rope_base: rotary frequency base, positions are base offsets; conv_kernel: width
     in tokens of the convolutional stem before the first stage (odd; 0 turns it off);
     base_kernel: width in bases of the base-resolution motif detectors whose responses are
-    pooled into every token (`BaseContext`; odd; 0 turns it off); pooling:
+    pooled into every token (`BaseContext`; odd; 0 turns it off); base_blocks: local-attention
+    blocks over the bases, before each token pools its own bases (needs `base_kernel`; 0 = the
+    first stage runs on tokens only); pooling:
     how the head summarises the last stage ("mean_max" concatenates both: the max keeps a single
     strong motif occurrence from being averaged away).
     """
@@ -43,6 +45,7 @@ class EncoderConfig:
     rope_base: float = 10_000.0
     conv_kernel: int = 9
     base_kernel: int = 15
+    base_blocks: int = 0
     pooling: Literal["mean", "max", "mean_max"] = "mean_max"
 
     def __post_init__(self) -> None:
@@ -64,8 +67,12 @@ class EncoderConfig:
             raise ConfigError(
                 f"d_model ({self.d_model}) must split into {self.n_heads} heads of even width"
             )
-        if self.local_blocks < 0 or self.global_blocks < 0:
-            raise ConfigError("local_blocks and global_blocks must be >= 0")
+        for name in ("local_blocks", "global_blocks", "base_blocks"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name} must be an integer >= 0, got {value!r}")
+        if self.base_blocks and not self.base_kernel:
+            raise ConfigError("base_blocks needs base_kernel > 0 (the blocks read its detectors)")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.pooling not in ("mean", "max", "mean_max"):

@@ -2,7 +2,9 @@
 
     ids (B, T), offsets (B, T, 2) in bases, mask (B, T)
       → token embedding (composed from bases) + base-resolution motif features pooled into
-        each token (`BaseContext`, optional; its input is the one-hot bases)
+        each token (`BaseContext`, optional; its input is the one-hot bases; with
+        `base_blocks` local attention runs over the bases first, so the tokenizer's
+        segmentation is the first aggregation)
       → + sinusoidal embedding of the token's base start
       → convolutional stem over tokens (optional, `conv_kernel`)
       → per stage: local blocks (radius r, rotary positions in bases)
@@ -59,8 +61,11 @@ class HierarchicalEncoder(nn.Module):
         super().__init__()
         self.config = config
         self.embedding = TokenEmbedding(tokens, config.d_model, config.max_token_len)
+        base_blocks = (LocalBlock(config) for _ in range(config.base_blocks))
         self.base_context = (
-            BaseContext(config.d_model, config.base_kernel) if config.base_kernel else None
+            BaseContext(config.d_model, config.base_kernel, base_blocks)
+            if config.base_kernel
+            else None
         )
         self.dropout = nn.Dropout(config.dropout)
         self.stem = (

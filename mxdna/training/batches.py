@@ -34,7 +34,13 @@ class EncodedSplit:
 
     @property
     def lengths(self) -> np.ndarray:
+        """Tokens per sequence (N,)."""
         return np.array([len(i) for i in self.ids], dtype=np.int64)
+
+    @property
+    def base_lengths(self) -> np.ndarray:
+        """Bases per sequence (N,): the end of each sequence's last token."""
+        return np.array([int(o[-1, 1]) if len(o) else 0 for o in self.offsets], dtype=np.int64)
 
 
 def encode_split(
@@ -73,6 +79,15 @@ def bucketed_batches(
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
         batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def training_batches(
+    split: EncodedSplit, batch_size: int, *, seed: int, epoch: int
+) -> list[np.ndarray]:
+    """One epoch's training batches, bucketed by bases, not tokens: a label-informed tokenizer
+    cuts one class into fewer tokens than another, and buckets by token count then made whole
+    batches of one class (uci_splice, learned tokens: test accuracy 0.635 -> 0.672 by bases)."""
+    return bucketed_batches(split.base_lengths, batch_size, seed=seed, epoch=epoch)
 
 
 def collate(

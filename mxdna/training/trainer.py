@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mxdna.model.encoder import token_scores
-from mxdna.training.batches import EncodedSplit, bucketed_batches, collate
+from mxdna.training.batches import EncodedSplit, bucketed_batches, collate, training_batches
 from mxdna.training.config import TrainConfig
 from mxdna.training.schedule import warmup_cosine
 
@@ -97,8 +97,8 @@ class Trainer:
     def train_epoch(self, split: EncodedSplit, epoch: int) -> float:
         """One pass over the training batches; returns the mean loss of this rank's batches."""
         self.network.train()
-        batches = bucketed_batches(
-            split.lengths, self.config.batch_size, seed=self.config.seed, epoch=epoch
+        batches = training_batches(
+            split, self.config.batch_size, seed=self.config.seed, epoch=epoch
         )
         usable = len(batches) - len(batches) % self.world_size  # equal batch counts per rank
         flips = np.random.default_rng([self.config.seed, epoch, 1]).random(len(split)) < 0.5

@@ -23,20 +23,25 @@ def setup():
     rng = np.random.default_rng(0)
     sequences = ["".join(rng.choice(list("ACGT"), size=int(n))) for n in rng.integers(30, 60, 12)]
     tokenizer = Tokenizer(vocab_size=40, n_iter=2, seed=0).fit(sequences)
+    model = _perturbed(EncoderConfig(d_model=16, n_heads=2, dropout=0.0), tokenizer.tokens)
+    return model, tokenizer, sequences
+
+
+def _perturbed(config: EncoderConfig, tokens) -> SequenceClassifier:
     torch.manual_seed(0)
-    model = SequenceClassifier(EncoderConfig(d_model=16, n_heads=2, dropout=0.0), tokenizer.tokens)
+    model = SequenceClassifier(config, tokens)
     with torch.no_grad():  # leave the identity initialisation so every block contributes
         for parameter in model.parameters():
             parameter.add_(0.2 * torch.randn_like(parameter))
-    return model.eval(), tokenizer, sequences
+    return model.eval()
 
 
-def test_ig_completeness(setup):
-    model, tokenizer, sequences = setup
+def _check_completeness(model, tokenizer, sequences) -> None:
+    n = len(sequences)
     # 1024 steps: the max-pooled base context makes the integrand kinked (256 steps: 3% off)
-    result = integrated_gradients(model, tokenizer, sequences[:4], steps=1024, target=1)
-    split = encode_split(tokenizer, sequences[:4], np.zeros(4), both_strands=False)
-    for i in range(4):
+    result = integrated_gradients(model, tokenizer, sequences, steps=1024, target=1)
+    split = encode_split(tokenizer, sequences, np.zeros(n), both_strands=False)
+    for i in range(n):
         ids, offsets, mask, _ = collate(split, np.array([i]))
         with torch.no_grad():
             full = model(ids, offsets, mask)[0, 1]
@@ -46,6 +51,19 @@ def test_ig_completeness(setup):
         assert result.token[i].sum() == pytest.approx(float(full - empty), rel=0.02, abs=1e-3)
         assert result.base[i].sum() == pytest.approx(result.token[i].sum(), rel=1e-4, abs=1e-5)
         assert len(result.base[i]) == len(sequences[i])
+
+
+def test_ig_completeness(setup):
+    model, tokenizer, sequences = setup
+    _check_completeness(model, tokenizer, sequences[:4])
+
+
+def test_ig_completeness_with_attention_over_bases(setup):
+    """The base-level first stage (`base_blocks`) sits on the one-hot path: IG still sums to
+    the logit difference from the all-zero baseline."""
+    _, tokenizer, sequences = setup
+    config = EncoderConfig(d_model=16, n_heads=2, dropout=0.0, base_blocks=1)
+    _check_completeness(_perturbed(config, tokenizer.tokens), tokenizer, sequences[:2])
 
 
 def test_ig_is_batch_size_invariant_and_deterministic(setup):

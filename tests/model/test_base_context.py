@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from mxdna.model.base_context import BaseContext
+from mxdna.model.blocks import LocalBlock
 from mxdna.model.config import EncoderConfig
 from mxdna.model.embedding import TokenEmbedding
 from mxdna.model.encoder import SequenceClassifier
@@ -30,9 +31,15 @@ def batch(tokenizer, sequences):
     return ids, offsets, mask
 
 
-def context(kernel: int = 7, d_model: int = 16) -> BaseContext:
+def context(kernel: int = 7, d_model: int = 16, base_blocks: int = 0) -> BaseContext:
     torch.manual_seed(0)
-    return BaseContext(d_model, kernel).double()
+    config = EncoderConfig(d_model=d_model, dropout=0.0, local_radius=3)
+    module = BaseContext(d_model, kernel, [LocalBlock(config) for _ in range(base_blocks)])
+    if base_blocks:
+        with torch.no_grad():  # leave the zero-initialised residual branches
+            for parameter in module.blocks.parameters():
+                parameter.add_(0.1 * torch.randn_like(parameter))
+    return module.double().eval()
 
 
 def reference(module: BaseContext, sequence: str, offsets: np.ndarray) -> torch.Tensor:
@@ -58,10 +65,11 @@ def test_matches_a_convolution_over_the_sequence_itself(tokenizer, sequences):
         assert (out[row, n:] == 0).all()
 
 
-def test_base_features_do_not_depend_on_the_segmentation(sequences):
+@pytest.mark.parametrize("base_blocks", [0, 2], ids=["detectors", "base-attention"])
+def test_base_features_do_not_depend_on_the_segmentation(sequences, base_blocks):
     """The strongest response of each detector over a whole sequence is the same whatever the
-    tokenizer: the motif detectors see bases, not cuts."""
-    module = context()
+    tokenizer: the motif detectors (and the attention blocks over bases) see bases, not cuts."""
+    module = context(base_blocks=base_blocks)
     bpe = BpeTokenizer(vocab_size=40).fit(sequences * 3)
     totals = []
     for tokenizer in (CharTokenizer(), KmerTokenizer(k=3), bpe):
@@ -74,10 +82,12 @@ def test_base_features_do_not_depend_on_the_segmentation(sequences):
         torch.testing.assert_close(other, totals[0])
 
 
-def test_classifier_with_base_context_is_padding_and_batch_invariant(sequences):
+@pytest.mark.parametrize("base_blocks", [0, 2])
+def test_classifier_with_base_context_is_padding_and_batch_invariant(sequences, base_blocks):
     tokenizer = KmerTokenizer(k=3)
     torch.manual_seed(0)
-    net = SequenceClassifier(EncoderConfig(dropout=0.0, base_kernel=9), tokenizer.tokens).eval()
+    config = EncoderConfig(dropout=0.0, base_kernel=9, base_blocks=base_blocks)
+    net = SequenceClassifier(config, tokenizer.tokens).eval()
     with torch.no_grad():
         for parameter in net.parameters():  # leave the zero-initialised branches
             parameter.add_(0.05 * torch.randn_like(parameter))
@@ -92,3 +102,33 @@ def test_invalid_base_kernel_is_a_config_error(kernel):
 
     with pytest.raises(ConfigError, match="base_kernel"):
         EncoderConfig(base_kernel=kernel)
+
+
+def test_base_blocks_change_what_each_token_receives(sequences):
+    """Attention over the bases gives a token context beyond the detector's reach: the output
+    differs from the detectors-only module that shares every other weight."""
+    tokenizer = KmerTokenizer(k=3)
+    ids, offsets, mask = batch(tokenizer, sequences)
+    composition = TokenEmbedding(tokenizer.tokens, 8, 12).composition
+    plain, attended = context(), context(base_blocks=1)
+    attended.conv.load_state_dict(plain.conv.state_dict())
+    attended.norm.load_state_dict(plain.norm.state_dict())
+    attended.out.load_state_dict(plain.out.state_dict())
+    with torch.no_grad():
+        difference = (
+            attended(composition, ids, offsets, mask) - plain(composition, ids, offsets, mask)
+        ).abs()
+    assert float(difference[mask].mean()) > 1e-3
+    assert (difference[~mask] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [({"base_blocks": -1}, "base_blocks"), ({"base_blocks": 1.5}, "base_blocks"),
+     ({"base_blocks": 2, "base_kernel": 0}, "needs base_kernel")],
+)  # fmt: skip
+def test_invalid_base_blocks_is_a_config_error(settings, message):
+    from mxdna.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        EncoderConfig(**settings)

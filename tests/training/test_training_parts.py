@@ -8,8 +8,8 @@ from sklearn.metrics import matthews_corrcoef, roc_auc_score
 
 from mxdna.alphabet import reverse_complement
 from mxdna.errors import ConfigError
-from mxdna.tokenizer import CharTokenizer
-from mxdna.training.batches import bucketed_batches, collate, encode_split
+from mxdna.tokenizer import BpeTokenizer, CharTokenizer
+from mxdna.training.batches import bucketed_batches, collate, encode_split, training_batches
 from mxdna.training.config import TrainConfig
 from mxdna.training.joint import motif_length_cap
 from mxdna.training.metrics import classification_metrics
@@ -52,6 +52,24 @@ def test_batches_cover_everything_once_and_depend_only_on_seed_and_epoch():
     assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=False))
     spread = np.mean([np.ptp(lengths[batch]) for batch in a])
     assert spread < np.ptp(lengths) / 4  # buckets hold similar lengths
+
+
+def test_training_batches_mix_classes_that_tokenize_to_different_lengths():
+    """Same length in bases, different length in tokens by class (repeats merge into long
+    tokens): batches bucketed by token count would each hold one class; by bases they mix."""
+    rng = np.random.default_rng(0)
+    repeats = ["".join(rng.choice(["AT", "GC"], size=20)) for _ in range(200)]
+    scrambled = ["".join(rng.choice(list("ACGT"), size=40)) for _ in range(200)]
+    labels = np.array([0] * 200 + [1] * 200)
+    tokenizer = BpeTokenizer(vocab_size=30).fit(repeats)
+    split = encode_split(tokenizer, repeats + scrambled, labels, both_strands=False)
+    assert set(split.base_lengths.tolist()) == {40}
+    assert split.lengths[:200].max() < split.lengths[200:].min()  # the count gives the class
+    by_tokens = bucketed_batches(split.lengths, 32, seed=0, epoch=0)
+    assert np.mean([len(set(labels[b])) == 1 for b in by_tokens]) > 0.8  # the old failure
+    batches = training_batches(split, 32, seed=0, epoch=0)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(400))
+    assert all(0.2 < labels[b].mean() < 0.8 for b in batches if len(b) == 32)
 
 
 def test_collate_pads_and_flips_to_the_reverse_strand():
