@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,15 @@ def dataset_dir():
 def dataset_dir_module():
     """`dataset_dir` for module-scoped fixtures."""
     return _find_dataset
+
+
+def pytest_configure(config):
+    """Under pytest-xdist every worker is a process of its own: one torch thread each, so the
+    workers (one per core) do not fight over the cores."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
 
 
 def pytest_collection_modifyitems(config, items):
