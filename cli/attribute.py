@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import click
+import numpy as np
 
 from mxdna.errors import ConfigError, EmptyInputError
 from mxdna.interpret.attribution import BASELINE_DESCRIPTION
@@ -17,6 +18,9 @@ from mxdna.io.labels import load_fasta_set
 from mxdna.io.writers import check_writable
 from mxdna.run import RunDirectory
 from mxdna.training.distributed import set_torch_threads
+
+#: median relative IG completeness gap above which `attribute` warns (5%)
+IG_GAP_WARNING = 0.05
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +154,13 @@ def attribute(
             "q_threshold": q_threshold,
         },
     }
+    gap = attributions.completeness_gap
+    if gap is not None and len(gap):
+        info["ig_completeness_gap"] = {
+            "steps": steps,
+            "median": round(float(np.median(gap)), 6),
+            "p95": round(float(np.quantile(gap, 0.95)), 6),
+        }
     write_attribution_dir(
         out,
         found,
@@ -159,5 +170,13 @@ def attribute(
         information_gain=information_gain,
         info=info,
     )
+    if gap is not None and len(gap) and float(np.median(gap)) > IG_GAP_WARNING:
+        # not an error: the files are written; the user decides whether to re-run with more steps
+        click.echo(
+            f"warning: integrated gradients are {float(np.median(gap)):.0%} off their exact "
+            f"total (median over sequences) with --steps {steps}; more --steps give tighter "
+            "attributions",
+            err=True,
+        )
     named = sum(1 for m in found.motifs if m.named)
     click.echo(f"{out}: {len(data)} sequences, {len(found.motifs)} motifs ({named} named)")

@@ -40,7 +40,9 @@ class Attributions:
 
     base[i]: (L_i,) float32; token[i]: (T_i,) float32 (IG only; ISM gives token values as the
     sum over each token's bases); token_ids[i]: (T_i,); token_offsets[i]: (T_i, 2) bases;
-    target: (N,) class index explained; probabilities: (N, C)."""
+    target: (N,) class index explained; probabilities: (N, C); completeness_gap (IG only):
+    (N,) |Σ token values − (logit(x) − logit(baseline))| / max(|logit(x) − logit(baseline)|,
+    1e-3) — how far the `steps` midpoint sum is from IG's exact total (0 = converged)."""
 
     base: list[np.ndarray]
     token: list[np.ndarray]
@@ -48,6 +50,7 @@ class Attributions:
     token_offsets: list[np.ndarray]
     target: np.ndarray
     probabilities: np.ndarray
+    completeness_gap: np.ndarray | None = None
 
 
 def _probabilities(model: SequenceClassifier, split: EncodedSplit, batch_size: int) -> np.ndarray:
@@ -85,6 +88,7 @@ def _collect(
     probabilities: np.ndarray,
     base: list[np.ndarray],
     token: list[np.ndarray],
+    completeness_gap: np.ndarray | None = None,
 ) -> Attributions:
     return Attributions(
         base=base,
@@ -93,6 +97,7 @@ def _collect(
         token_offsets=list(split.offsets),
         target=targets,
         probabilities=probabilities.astype(np.float32),
+        completeness_gap=completeness_gap,
     )
 
 
@@ -123,10 +128,14 @@ def integrated_gradients(
     model.eval()
     split, probabilities, targets = _explained(model, tokenizer, sequences, target, batch_size)
     alphas = (torch.arange(steps, dtype=torch.float32) + 0.5) / steps  # midpoint rule
-    token_values, base_values = [], []
+    token_values, base_values, gaps = [], [], []
     for i, sequence in enumerate(sequences):
         ids, offsets, mask, _ = collate(split, np.array([i]))
         inputs = model.attribution_inputs(ids, offsets, mask)
+        with torch.no_grad():  # IG's exact total, to say how well `steps` approximates it
+            full = model(ids, offsets, mask, *inputs)[0, targets[i]]
+            empty = model(ids, offsets, mask, *[torch.zeros_like(x) for x in inputs])[0, targets[i]]
+        expected = float(full) - float(empty)
         totals = [torch.zeros_like(x) for x in inputs]
         for chunk in alphas.split(batch_size):
             n = len(chunk)
@@ -137,12 +146,15 @@ def integrated_gradients(
                 total += gradient.sum(dim=0, keepdim=True)
         products = [x.double() * total / steps for x, total in zip(inputs, totals, strict=True)]
         token_values.append(token_scores(products, offsets, mask)[0].numpy().astype(np.float32))
+        total = float(token_values[-1].astype(np.float64).sum())
+        gaps.append(abs(total - expected) / max(abs(expected), 1e-3))
         # a base: an even share of its token's embedding value, plus its own one-hot value
         base = _spread(products[0].sum(dim=-1)[0].numpy(), split.offsets[i], len(sequence))
         if len(products) > 1:
             base = base + products[1].sum(dim=-1)[0].numpy()[: len(sequence)]
         base_values.append(base.astype(np.float32))
-    return _collect(split, targets, probabilities, base_values, token_values)
+    gap = np.array(gaps, dtype=np.float64)
+    return _collect(split, targets, probabilities, base_values, token_values, gap)
 
 
 def in_silico_mutagenesis(

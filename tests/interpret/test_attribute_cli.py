@@ -4,6 +4,7 @@ located; outputs follow the file contract, are deterministic, and bad input exit
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,8 @@ def test_files_follow_the_contract(explained):
         assert 0 <= int(start) < int(end) <= len(sequences[chrom])
     arrays = np.load(out / "attributions.npz", allow_pickle=False)
     assert arrays["base_starts"][-1] == len(arrays["base_values"]) == 200 * 100
+    gap = json.loads((out / "attribution.json").read_text())["ig_completeness_gap"]
+    assert gap["steps"] == 32 and 0 <= gap["median"] <= gap["p95"]
 
 
 def test_same_inputs_give_identical_files(explained):

@@ -49,6 +49,9 @@ def _check_completeness(model, tokenizer, sequences) -> None:
             assert len(nothing) == 2  # token embeddings and one-hot bases (base context)
             empty = model(ids, offsets, mask, *nothing)[0, 1]
         assert result.token[i].sum() == pytest.approx(float(full - empty), rel=0.02, abs=1e-3)
+        expected = float(full - empty)
+        gap = abs(float(result.token[i].astype(np.float64).sum()) - expected)
+        assert result.completeness_gap[i] == pytest.approx(gap / max(abs(expected), 1e-3), rel=1e-3)
         assert result.base[i].sum() == pytest.approx(result.token[i].sum(), rel=1e-4, abs=1e-5)
         assert len(result.base[i]) == len(sequences[i])
 
@@ -64,6 +67,15 @@ def test_ig_completeness_with_attention_over_bases(setup):
     _, tokenizer, sequences = setup
     config = EncoderConfig(d_model=16, n_heads=2, dropout=0.0, base_blocks=1)
     _check_completeness(_perturbed(config, tokenizer.tokens), tokenizer, sequences[:2])
+
+
+def test_completeness_gap_shrinks_with_more_steps(setup):
+    """The reported gap measures convergence: 2 midpoints are far off, 256 are close."""
+    model, tokenizer, sequences = setup
+    coarse = integrated_gradients(model, tokenizer, sequences[:6], steps=2)
+    fine = integrated_gradients(model, tokenizer, sequences[:6], steps=256)
+    assert np.median(fine.completeness_gap) < 0.05
+    assert np.median(coarse.completeness_gap) > 3 * np.median(fine.completeness_gap)
 
 
 def test_ig_is_batch_size_invariant_and_deterministic(setup):
