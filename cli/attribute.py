@@ -155,10 +155,11 @@ def attribute(
         },
     }
     gap = attributions.completeness_gap
-    if gap is not None and len(gap):
+    median_gap = float(np.median(gap)) if gap is not None and len(gap) else None
+    if median_gap is not None:
         info["ig_completeness_gap"] = {
             "steps": steps,
-            "median": round(float(np.median(gap)), 6),
+            "median": round(median_gap, 6),
             "p95": round(float(np.quantile(gap, 0.95)), 6),
         }
     write_attribution_dir(
@@ -170,10 +171,10 @@ def attribute(
         information_gain=information_gain,
         info=info,
     )
-    if gap is not None and len(gap) and float(np.median(gap)) > IG_GAP_WARNING:
+    if median_gap is not None and median_gap > IG_GAP_WARNING:
         # not an error: the files are written; the user decides whether to re-run with more steps
         click.echo(
-            f"warning: integrated gradients are {float(np.median(gap)):.0%} off their exact "
+            f"warning: integrated gradients are {median_gap:.0%} off their exact "
             f"total (median over sequences) with --steps {steps}; more --steps give tighter "
             "attributions",
             err=True,

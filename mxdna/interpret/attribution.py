@@ -145,9 +145,9 @@ def integrated_gradients(
             for total, gradient in zip(totals, gradients, strict=True):
                 total += gradient.sum(dim=0, keepdim=True)
         products = [x.double() * total / steps for x, total in zip(inputs, totals, strict=True)]
-        token_values.append(token_scores(products, offsets, mask)[0].numpy().astype(np.float32))
-        total = float(token_values[-1].astype(np.float64).sum())
-        gaps.append(abs(total - expected) / max(abs(expected), 1e-3))
+        scores = token_scores(products, offsets, mask)[0].numpy()  # float64
+        token_values.append(scores.astype(np.float32))
+        gaps.append(abs(float(scores.sum()) - expected) / max(abs(expected), 1e-3))
         # a base: an even share of its token's embedding value, plus its own one-hot value
         base = _spread(products[0].sum(dim=-1)[0].numpy(), split.offsets[i], len(sequence))
         if len(products) > 1:

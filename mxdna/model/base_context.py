@@ -103,12 +103,12 @@ class BaseContext(nn.Module):
         The mask comes from the codes, not from the one-hot values, so attribution's scaled
         inputs (all zero at the baseline) keep the same bases in play."""
         present = sequence > 0
-        positions = torch.arange(sequence.shape[1], device=sequence.device, dtype=torch.float32)
-        positions = (positions + 0.5).expand(sequence.shape[0], -1)  # base centres
+        index = torch.arange(sequence.shape[1], device=sequence.device, dtype=torch.float32)
         # absolute base positions, as single-base tokens get them: on landmark-aligned data (a
         # splice site at base 30, a TATA box ~30 bases upstream of the TSS) the class depends
         # on where a motif sits, which a token's span only gives to within its width
-        features = features + sinusoidal(positions - 0.5, features.shape[-1]).to(features.dtype)
+        features = features + sinusoidal(index, features.shape[-1]).to(features.dtype)
+        positions = (index + 0.5).expand(sequence.shape[0], -1)  # base centres, for rotary
         features = features * present.unsqueeze(-1).to(features.dtype)
         for block in self.blocks:
             features = block(features, present, positions)
