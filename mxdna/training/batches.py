@@ -1,9 +1,10 @@
 """Encoded datasets and length-bucketed batches with dynamic padding.
 
 Sequences are tokenized once per tokenizer (both strands, for reverse-complement augmentation);
-each epoch, sequences of similar token length are grouped into batches, so padding stays small,
-and the batch order is shuffled. Everything depends only on (seed, epoch): a resumed run sees
-exactly the batches an uninterrupted run would.
+each epoch, sequences of similar length in bases are grouped into training batches (not token
+count, which a label-informed tokenizer ties to the class), so padding stays small, and the batch
+order is shuffled; prediction batches are sorted by token count. Everything depends only on
+(seed, epoch): a resumed run sees exactly the batches an uninterrupted run would.
 """
 
 from __future__ import annotations
