@@ -4,9 +4,9 @@ Epochs are split into 1 + `refit_rounds` rounds (learned tokenizer only). Round 
 tokenizer fitted on the training data; every later round first refines the tokenizer with the
 information gain of its tokens *and* what the current model attributes to them
 (`token_importance`), re-segments the data and moves the model to the new vocabulary (embeddings
-follow token strings), then trains on. Validation after every epoch drives early stopping; the
-best epoch's tokenizer and weights are what the run keeps. After every epoch a checkpoint makes
-the run resumable with identical results.
+follow token strings), then trains on. Validation after every epoch drives early stopping, which
+may only end the final round; the best epoch's tokenizer and weights are what the run keeps.
+After every epoch a checkpoint makes the run resumable with identical results.
 """
 
 from __future__ import annotations
@@ -262,7 +262,16 @@ class _Run:
         logger.info("epoch %d: loss %.4f, val %s %.4f", epoch, loss, self.config.monitor, score)
         if self.dist.is_main:
             self.run.write_checkpoint(self._checkpoint(epoch))
-        return self.bad_epochs < self.config.patience
+        return not self.stops_after(epoch)
+
+    def stops_after(self, epoch: int) -> bool:
+        """Early stopping: `patience` epochs without improvement, counted only once the final
+        tokenizer round has begun. Each re-fit re-cuts the data and the model takes a few epochs
+        to recover, and base-level first stages (`base_blocks`) start slowly: stopping in an
+        early round ended gue_prom_300_tata (learned, `base_blocks: 2`, 12 epochs) after epoch 5
+        at test MCC 0.02; trained through every round it reached 0.57 by epoch 17."""
+        final_round = self.round_of(epoch) == self.rounds - 1
+        return final_round and self.bad_epochs >= self.config.patience
 
     def _checkpoint(self, epoch: int) -> dict[str, Any]:
         return {
@@ -368,7 +377,8 @@ def train_run(
     if resume and checkpoint is None:
         logger.warning("--resume: no checkpoint in %s, starting from the beginning", run.path)
     state.start(checkpoint)
-    if state.bad_epochs < config.patience:  # a resumed run may already have stopped early
+    # a resumed run may already have stopped early
+    if state.first_epoch == 0 or not state.stops_after(state.first_epoch - 1):
         for epoch in range(state.first_epoch, config.epochs):
             if not state.epoch(epoch):
                 break

@@ -289,3 +289,24 @@ def test_progressive_aggregation_grows_tokens_round_by_round(inputs, tmp_path):
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
     assert "progressive_aggregation must be true or false" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_early_stopping_waits_for_the_final_tokenizer_round(inputs, tmp_path):
+    """A learning rate too small to change any prediction makes every epoch after the first
+    'no improvement'. Patience 1 may not end round 0 (the re-fit must get its chance), but it
+    does end the final round: after its first or second epoch, never at the last one."""
+    config = tmp_path / "flat.yaml"
+    config.write_text(
+        TINY.replace("learning_rate: 0.005", "learning_rate: 1.0e-12")
+        .replace("patience: 10", "patience: 1")
+        .replace("dropout: 0.1", "dropout: 0.0")
+    )
+    out = tmp_path / "run"
+    result = mxdna(
+        "train", "--fasta", inputs["train"], "--out", out, "--config", config, "--quiet"
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with open(out / "history.tsv") as fh:
+        rounds = [int(line.split("\t")[1]) for line in fh.readlines()[1:]]
+    # 6 epochs, 2 rounds: epochs 0-2 are round 0, 3-5 round 1
+    assert rounds[:3] == [0, 0, 0] and rounds[3] == 1 and len(rounds) in (4, 5)
