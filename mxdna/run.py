@@ -118,7 +118,8 @@ class RunDirectory:
             data = yaml.safe_load(self.require("config.yaml").read_text())
             return (
                 TrainConfig.from_dict(data["train"]),
-                EncoderConfig.from_dict(data["model"]),
+                # runs written before the k-mer head existed have no such setting (or weights)
+                EncoderConfig.from_dict({"kmer_head": 0, **data["model"]}),
                 tuple(data["classes"]),
             )
         except (KeyError, TypeError, yaml.YAMLError) as error:

@@ -59,17 +59,6 @@ class BaseContext(nn.Module):
         pooled = self.pooled(composition, ids, offsets, mask, one_hot)
         return self.out(self.norm(pooled)) * mask.unsqueeze(-1)
 
-    def one_hot(
-        self,
-        composition: torch.Tensor,
-        ids: torch.Tensor,
-        offsets: torch.Tensor,
-        mask: torch.Tensor,
-    ) -> torch.Tensor:
-        """The bases of every sequence, one-hot (B, Lb, 5) float; padding bases are all zero."""
-        sequence, _, _ = _bases(composition, ids, offsets, mask)
-        return _one_hot(sequence, self.conv.weight.dtype)
-
     def pooled(
         self,
         composition: torch.Tensor,
@@ -132,6 +121,18 @@ def _bases(
     sequence = torch.zeros(batch, n_bases + 1, dtype=codes.dtype, device=ids.device)
     sequence.scatter_(1, slot.reshape(batch, -1), codes.reshape(batch, -1))
     return sequence[:, :n_bases], slot, present
+
+
+def base_codes(
+    composition: torch.Tensor, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """Base codes (B, Lb) rebuilt from tokens: 0 = no base, 1..5 = A C G T N."""
+    return _bases(composition, ids, offsets, mask)[0]
+
+
+def one_hot_bases(codes: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Base codes (B, Lb) -> one-hot (B, Lb, 5) A C G T N; code 0 (no base) is all zero."""
+    return _one_hot(codes, dtype)
 
 
 def _one_hot(sequence: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from mxdna.errors import ConfigError
+from mxdna.model.kmer_head import MAX_K
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class EncoderConfig:
     base_kernel: width in bases of the base-resolution motif detectors whose responses are
     pooled into every token (`BaseContext`; odd; 0 turns it off); base_blocks: local-attention
     blocks over the bases, before each token pools its own bases (needs `base_kernel`; 0 = the
-    first stage runs on tokens only); pooling:
+    first stage runs on tokens only); kmer_head: longest k of the linear read-out of every
+    overlapping 1..k-mer count added to the logits (`KmerSpectrumHead`, wide and deep; 0 turns it
+    off; at most 8); pooling:
     how the head summarises the last stage ("mean_max" concatenates both: the max keeps a single
     strong motif occurrence from being averaged away).
     """
@@ -46,6 +49,7 @@ class EncoderConfig:
     conv_kernel: int = 9
     base_kernel: int = 15
     base_blocks: int = 0
+    kmer_head: int = 6
     pooling: Literal["mean", "max", "mean_max"] = "mean_max"
 
     def __post_init__(self) -> None:
@@ -71,6 +75,8 @@ class EncoderConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be an integer >= 0, got {value!r}")
+        if not isinstance(self.kmer_head, int) or not 0 <= self.kmer_head <= MAX_K:
+            raise ConfigError(f"kmer_head must be an integer in 0..{MAX_K}, got {self.kmer_head!r}")
         if self.base_blocks and not self.base_kernel:
             raise ConfigError("base_blocks needs base_kernel > 0 (the blocks read its detectors)")
         if not 0 <= self.dropout < 1:

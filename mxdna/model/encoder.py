@@ -11,7 +11,8 @@
                    → TokenMerger (T → ⌈T/m⌉ super-tokens, spans kept)
                    → global linear-attention blocks
       → hidden (B, T', D), mask (B, T'), spans (B, T', 2)
-    SequenceClassifier adds masked mean and/or max pooling + LayerNorm + Linear → logits.
+    SequenceClassifier adds masked mean and/or max pooling + LayerNorm + Linear → logits,
+    plus (`kmer_head`) a linear read-out of the sequence's 1..k-mer counts (`KmerSpectrumHead`).
 
 Cost is linear in T: local attention is O(T·r), linear attention O(T·D²/H).
 """
@@ -24,10 +25,11 @@ import torch
 from torch import nn
 
 from mxdna.model.aggregation import TokenMerger
-from mxdna.model.base_context import BaseContext, sum_over_tokens
+from mxdna.model.base_context import BaseContext, base_codes, one_hot_bases, sum_over_tokens
 from mxdna.model.blocks import GlobalBlock, LocalBlock
 from mxdna.model.config import EncoderConfig
 from mxdna.model.embedding import TokenEmbedding, sinusoidal
+from mxdna.model.kmer_head import KmerSpectrumHead
 from mxdna.model.stem import ConvStem
 
 
@@ -89,7 +91,7 @@ class HierarchicalEncoder(nn.Module):
 
         The model's two inputs can be replaced, for attribution methods that take gradients
         with respect to them: `token_embeddings` (B, T, D) replaces `embedding(ids)`, and
-        `base_one_hot` (B, Lb, 5) the bases given to `BaseContext` (`base_one_hot(...)`)."""
+        `base_one_hot` (B, Lb, 5) the bases given to `BaseContext` (`one_hot_bases`)."""
         if token_embeddings is None:
             token_embeddings = self.embedding(ids)
         if self.base_context is not None:
@@ -104,14 +106,6 @@ class HierarchicalEncoder(nn.Module):
         for stage in self.stages:
             x, mask, spans = stage(x, mask, spans)
         return self.norm(x) * mask.unsqueeze(-1), mask, spans
-
-    def base_one_hot(
-        self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
-    ) -> torch.Tensor | None:
-        """The bases `BaseContext` sees, one-hot (B, Lb, 5); None without `base_kernel`."""
-        if self.base_context is None:
-            return None
-        return self.base_context.one_hot(self.embedding.composition, ids, offsets, mask)
 
     def adopt_vocabulary(self, tokens: Sequence[str]) -> dict[str, torch.Tensor]:
         """After a tokenizer re-fit: keep learned residuals of tokens that stay (by string).
@@ -152,6 +146,9 @@ class SequenceClassifier(nn.Module):
         self.encoder = HierarchicalEncoder(config, tokens)
         width = 2 * config.d_model if config.pooling == "mean_max" else config.d_model
         self.head = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, config.n_classes))
+        self.kmer_head = (
+            KmerSpectrumHead(config.kmer_head, config.n_classes) if config.kmer_head else None
+        )
 
     def forward(
         self,
@@ -161,18 +158,23 @@ class SequenceClassifier(nn.Module):
         token_embeddings: torch.Tensor | None = None,
         base_one_hot: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        hidden, mask, _ = self.encoder(ids, offsets, mask, token_embeddings, base_one_hot)
-        return self.head(pool(hidden, mask, self.config.pooling))
+        hidden, pooled_mask, _ = self.encoder(ids, offsets, mask, token_embeddings, base_one_hot)
+        logits = self.head(pool(hidden, pooled_mask, self.config.pooling))
+        if self.kmer_head is not None:
+            codes = base_codes(self.encoder.embedding.composition, ids, offsets, mask)
+            logits = logits + self.kmer_head(codes, base_one_hot)
+        return logits
 
     def attribution_inputs(
         self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
     ) -> list[torch.Tensor]:
         """The inputs gradient attributions scale, detached, in `forward`'s order after `mask`:
-        token embeddings (B, T, D) and, with `base_kernel`, the one-hot bases (B, Lb, 5)."""
+        token embeddings (B, T, D) and, with `base_kernel` or `kmer_head`, the one-hot bases
+        (B, Lb, 5), which both read."""
         inputs = [self.encoder.embedding(ids).detach()]
-        one_hot = self.encoder.base_one_hot(ids, offsets, mask)
-        if one_hot is not None:
-            inputs.append(one_hot.detach())
+        if self.encoder.base_context is not None or self.kmer_head is not None:
+            codes = base_codes(self.encoder.embedding.composition, ids, offsets, mask)
+            inputs.append(one_hot_bases(codes, inputs[0].dtype).detach())
         return inputs
 
     def adopt_vocabulary(self, tokens: Sequence[str]) -> dict[str, torch.Tensor]:
