@@ -5,15 +5,16 @@ logistic regression on the counts of every overlapping 1..k-mer, trained jointly
 a few thousand sequences a linear model on k-mer counts is the strongest thing the field has
 (k-mer + logistic regression beat every encoder on gue_tf_human tf0-tf4 in the results
 benchmark); with this head the encoder starts from it instead of having to rediscover it
-(learned tokens, seed 0, 6 epochs: tf3 test MCC 0.09 -> 0.38, tf1 0.59 -> 0.68).
+(learned tokens, 2,000 sequences, 6 epochs, mean of 3 seeds: tf3 test MCC 0.087 -> 0.384,
+tf2 0.355 -> 0.562; docs/benchmarks.md).
 
 Features: A/C/G/T k-mers only (a k-mer that touches N or any other code is not counted), in
 order k = 1, 2, ..., each k-mer at index sum_j base_j * 4^(k-1-j) (A=0, C=1, G=2, T=3) after the
 4 + 16 + ... slots of shorter k. Counts are divided by their root mean square over the k-mers
 present, so a present k-mer is ~1 whatever the sequence length: Adam moves every weight by
 about the learning rate per step, and a feature of unit size turns that into a logit change of
-the same size as the encoder's (plain l2-normalised counts, ~0.03 each at 100 bp, left the head
-almost untrained in 6 epochs: tf0 test MCC 0.51 vs 0.61).
+the same size as the encoder's (a prototype with plain l2-normalised counts, ~0.03 each at 100
+bp, left the head almost untrained in 6 epochs: tf0 test MCC 0.51, against 0.62 at 30x that).
 
 Two ways to count, the same numbers on real sequences: `hard_counts` scatters the base codes
 (training, prediction); `soft_counts` multiplies one-hot entries along each k-mer, which is
