@@ -82,11 +82,14 @@ def test_base_features_do_not_depend_on_the_segmentation(sequences, base_blocks)
         torch.testing.assert_close(other, totals[0])
 
 
+@pytest.mark.parametrize("kmer_head", [0, 6], ids=["no-kmer-head", "kmer-head"])
 @pytest.mark.parametrize("base_blocks", [0, 2])
-def test_classifier_with_base_context_is_padding_and_batch_invariant(sequences, base_blocks):
+def test_classifier_with_base_context_is_padding_and_batch_invariant(
+    sequences, base_blocks, kmer_head
+):
     tokenizer = KmerTokenizer(k=3)
     torch.manual_seed(0)
-    config = EncoderConfig(dropout=0.0, base_kernel=9, base_blocks=base_blocks)
+    config = EncoderConfig(dropout=0.0, base_kernel=9, base_blocks=base_blocks, kmer_head=kmer_head)
     net = SequenceClassifier(config, tokenizer.tokens).eval()
     with torch.no_grad():
         for parameter in net.parameters():  # leave the zero-initialised branches

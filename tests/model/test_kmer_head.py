@@ -107,18 +107,6 @@ def test_integrated_gradients_stay_complete_with_the_head(sequences):
     assert float(head_logits.abs().max()) > 0.5
 
 
-def test_classifier_with_head_is_padding_and_batch_invariant(sequences):
-    tokenizer = KmerTokenizer(k=3)
-    torch.manual_seed(0)
-    net = SequenceClassifier(EncoderConfig(dropout=0.0, kmer_head=5), tokenizer.tokens).eval()
-    with torch.no_grad():
-        for parameter in net.parameters():
-            parameter.add_(0.05 * torch.randn_like(parameter))
-        together = net(*batch(tokenizer, sequences))
-        alone = torch.cat([net(*batch(tokenizer, [s])) for s in sequences])
-    torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-5)
-
-
 @pytest.mark.parametrize("value", [-1, 9, 2.0])
 def test_invalid_kmer_head_is_a_config_error(value):
     with pytest.raises(ConfigError, match="kmer_head"):
