@@ -110,14 +110,16 @@ def _read_fasta_set(path: Path):
 # -- one run ---------------------------------------------------------------------------------
 
 
-def run_mxdna(method: str, paths: dict[str, Path], seed: int, epochs: int, out: Path) -> np.ndarray:
+def run_mxdna(
+    method: str, paths: dict[str, Path], seed: int, epochs: int, out: Path, aligned: bool
+) -> np.ndarray:
     out.parent.mkdir(parents=True, exist_ok=True)
     config = out.with_suffix(".yaml")
     config.write_text(f"train: {{threads: 1, epochs: {epochs}}}\n")
     command = [
         MXDNA, "train", "--fasta", paths["train"], "--val", paths["val"], "--test", paths["test"],
         "--out", out, "--config", config, "--seed", str(seed),
-        "--tokenizer", MXDNA_METHODS[method], "--quiet",
+        "--tokenizer", MXDNA_METHODS[method], "--quiet", *(["--aligned"] if aligned else []),
     ]  # fmt: skip
     env = {**os.environ, **CHILD_ENV}
     result = subprocess.run(list(map(str, command)), capture_output=True, text=True, env=env)
@@ -166,7 +168,7 @@ def one(task: Task, method: str, seed: int, args, workdir: Path) -> Path:
     started = time.perf_counter()
     if method in MXDNA_METHODS:
         run = workdir / "runs" / slug(task.name) / slug(method) / f"seed{seed}"
-        probabilities = run_mxdna(method, paths, seed, args.epochs, run)
+        probabilities = run_mxdna(method, paths, seed, args.epochs, run, task.aligned)
     else:
         probabilities = run_baseline(method, paths, seed, args.epochs)
     wall = time.perf_counter() - started

@@ -26,6 +26,7 @@ class Task:
     published_no_pretraining: tuple[str, float] | None = None  # (method, value), SOURCE.md
     published_best: tuple[str, float] | None = None
     leak_free: str | None = None  # TSV of test ids to drop for a leak-free score
+    aligned: bool = False  # windows around one landmark on its strand: `mxdna train --aligned`
     notes: str = ""
 
 
@@ -59,6 +60,7 @@ TASKS: tuple[Task, ...] = (
         "gue_prom_core_all/test.fa",
         val="gue_prom_core_all/dev.fa",
         scale=100.0,
+        aligned=True,  # TSS-centred windows (GUE)
         published_best=("DNABERT (3-mer)", 70.92),
     ),
     Task(
@@ -67,6 +69,7 @@ TASKS: tuple[Task, ...] = (
         "gue_prom_300_tata/test.fa",
         val="gue_prom_300_tata/dev.fa",
         scale=100.0,
+        aligned=True,  # TSS-centred windows (GUE)
         published_best=("NT-2500M-multi", 79.43),
     ),
     *(
@@ -86,6 +89,7 @@ TASKS: tuple[Task, ...] = (
         "ecoli_promoters/test.fa",
         merge=(ECOLI_SIGMAS,),
         metric="accuracy",  # the test set holds promoters only: accuracy = sensitivity
+        aligned=True,  # -60..+20 around the TSS (SOURCE.md)
         published_no_pretraining=("iPromoter-BnCNN", 0.9492),
         published_best=("iPromoter-BnCNN", 0.9492),
         notes="test set = 256 promoters only; accuracy is layer-1 sensitivity",
@@ -95,6 +99,7 @@ TASKS: tuple[Task, ...] = (
         "uci_splice/train.fa",
         "uci_splice/test.fa",
         metric="accuracy",
+        aligned=True,  # -30..+30 around the candidate junction (SOURCE.md)
         notes="published numbers are 10-fold CV on 1000 examples, not this split",
     ),
 )

@@ -95,6 +95,13 @@ def _read_yaml(path: Path | None) -> dict[str, Any]:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Default auto.")
 @click.option("--tokenizer", type=click.Choice(TOKENIZER_CHOICES), help="Default learned.")
 @click.option(
+    "--aligned",
+    is_flag=True,
+    default=None,
+    help="Sequences are cut around one landmark on its strand (TSS windows, splice sites): "
+    "read each base by position, no reverse-complement augmentation.",
+)
+@click.option(
     "--init-tokenizer",
     type=click.Path(path_type=Path),
     help="Start from this fitted tokenizer.json (e.g. from 'mxdna tokenize fit').",
@@ -115,6 +122,7 @@ def train(
     epochs,
     device,
     tokenizer,
+    aligned,
     init_tokenizer,
     resume,
     quiet,
@@ -123,7 +131,9 @@ def train(
     settings = _read_yaml(config_path)
     plan = LabelPlan.parse(merge_labels, keep_classes)
     initial = load_tokenizer(init_tokenizer) if init_tokenizer is not None else None
-    flags = {"seed": seed, "epochs": epochs, "device": device, "tokenizer": tokenizer}
+    flags = {
+        "seed": seed, "epochs": epochs, "device": device, "tokenizer": tokenizer, "aligned": aligned
+    }  # fmt: skip
     config = TrainConfig.from_dict(
         {**settings.get("train", {}), **{k: v for k, v in flags.items() if v is not None}}
     )

@@ -27,7 +27,9 @@ class EncoderConfig:
     blocks over the bases, before each token pools its own bases (needs `base_kernel`; 0 = the
     first stage runs on tokens only); kmer_head: longest k of the linear read-out of every
     overlapping 1..k-mer count added to the logits (`KmerSpectrumHead`, wide and deep; 0 turns it
-    off; at most 8); pooling:
+    off; at most 8); position_head: how many leading bases a linear read-out of the one-hot
+    base at each position reads (`PositionalBaseHead`, for landmark-aligned data; 0 turns it
+    off; `train.aligned` sets it to the longest training sequence); pooling:
     how the head summarises the last stage ("mean_max" concatenates both: the max keeps a single
     strong motif occurrence from being averaged away).
     """
@@ -50,6 +52,7 @@ class EncoderConfig:
     base_kernel: int = 15
     base_blocks: int = 0
     kmer_head: int = 6
+    position_head: int = 0
     pooling: Literal["mean", "max", "mean_max"] = "mean_max"
 
     def __post_init__(self) -> None:
@@ -71,7 +74,7 @@ class EncoderConfig:
             raise ConfigError(
                 f"d_model ({self.d_model}) must split into {self.n_heads} heads of even width"
             )
-        for name in ("local_blocks", "global_blocks", "base_blocks"):
+        for name in ("local_blocks", "global_blocks", "base_blocks", "position_head"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be an integer >= 0, got {value!r}")

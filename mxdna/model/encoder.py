@@ -12,7 +12,8 @@
                    → global linear-attention blocks
       → hidden (B, T', D), mask (B, T'), spans (B, T', 2)
     SequenceClassifier adds masked mean and/or max pooling + LayerNorm + Linear → logits,
-    plus (`kmer_head`) a linear read-out of the sequence's 1..k-mer counts (`KmerSpectrumHead`).
+    plus (`kmer_head`) a linear read-out of the sequence's 1..k-mer counts (`KmerSpectrumHead`)
+    and (`position_head`) one of the base at each position (`PositionalBaseHead`).
 
 Cost is linear in T: local attention is O(T·r), linear attention O(T·D²/H).
 """
@@ -30,6 +31,7 @@ from mxdna.model.blocks import GlobalBlock, LocalBlock
 from mxdna.model.config import EncoderConfig
 from mxdna.model.embedding import TokenEmbedding, sinusoidal
 from mxdna.model.kmer_head import KmerSpectrumHead
+from mxdna.model.position_head import PositionalBaseHead
 from mxdna.model.stem import ConvStem
 
 
@@ -149,6 +151,21 @@ class SequenceClassifier(nn.Module):
         self.kmer_head = (
             KmerSpectrumHead(config.kmer_head, config.n_classes) if config.kmer_head else None
         )
+        self.position_head = (
+            PositionalBaseHead(config.position_head, config.n_classes)
+            if config.position_head
+            else None
+        )
+
+    @property
+    def reads_bases(self) -> bool:
+        """Whether any part reads the one-hot bases (then they are an attribution input)."""
+        return self.encoder.base_context is not None or self.wide_heads
+
+    @property
+    def wide_heads(self) -> bool:
+        """Whether a linear head on the bases (k-mer counts, positions) adds to the logits."""
+        return self.kmer_head is not None or self.position_head is not None
 
     def forward(
         self,
@@ -160,19 +177,23 @@ class SequenceClassifier(nn.Module):
     ) -> torch.Tensor:
         hidden, pooled_mask, _ = self.encoder(ids, offsets, mask, token_embeddings, base_one_hot)
         logits = self.head(pool(hidden, pooled_mask, self.config.pooling))
-        if self.kmer_head is not None:
+        if self.wide_heads:
             codes = base_codes(self.encoder.embedding.composition, ids, offsets, mask)
-            logits = logits + self.kmer_head(codes, base_one_hot)
+            if self.kmer_head is not None:
+                logits = logits + self.kmer_head(codes, base_one_hot)
+            if self.position_head is not None:
+                bases = base_one_hot if base_one_hot is not None else one_hot_bases(codes)
+                logits = logits + self.position_head(bases)
         return logits
 
     def attribution_inputs(
         self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
     ) -> list[torch.Tensor]:
         """The inputs gradient attributions scale, detached, in `forward`'s order after `mask`:
-        token embeddings (B, T, D) and, with `base_kernel` or `kmer_head`, the one-hot bases
-        (B, Lb, 5), which both read."""
+        token embeddings (B, T, D) and, with `base_kernel`, `kmer_head` or `position_head`, the
+        one-hot bases (B, Lb, 5), which they read."""
         inputs = [self.encoder.embedding(ids).detach()]
-        if self.encoder.base_context is not None or self.kmer_head is not None:
+        if self.reads_bases:
             codes = base_codes(self.encoder.embedding.composition, ids, offsets, mask)
             inputs.append(one_hot_bases(codes, inputs[0].dtype).detach())
         return inputs

@@ -145,7 +145,7 @@ class _Run:
         return epoch * self.rounds // self.config.epochs
 
     def encode(self) -> None:
-        both = self.config.rc_augment
+        both = self.config.augment_reverse_complement
         self.splits = {
             "train": encode_split(
                 self.tokenizer, self.data.train.sequences, self.y["train"], both_strands=both
@@ -161,6 +161,9 @@ class _Run:
             **self.model_settings,
         }
         settings["max_token_len"] = max(settings["max_token_len"], self.config.max_motif_len)
+        if self.config.aligned and not settings.get("position_head"):
+            # read every base of the longest training sequence by position
+            settings["position_head"] = max(len(s) for s in self.data.train.sequences)
         return EncoderConfig(**{**settings, "n_classes": len(self.classes)})
 
     def start(self, checkpoint: dict[str, Any] | None) -> None:

@@ -105,7 +105,8 @@ class Trainer:
         losses = []
         mine = batches[self.rank : usable : self.world_size]
         for indices in mine:
-            flip = flips[indices] if self.config.rc_augment and split.rc_ids else None
+            both_strands = self.config.augment_reverse_complement and split.rc_ids
+            flip = flips[indices] if both_strands else None
             ids, offsets, mask, labels = (t.to(self.device) for t in collate(split, indices, flip))
             with self._autocast():
                 logits = self.network(ids, offsets, mask)
