@@ -310,3 +310,43 @@ def test_early_stopping_waits_for_the_final_tokenizer_round(inputs, tmp_path):
         rounds = [int(line.split("\t")[1]) for line in fh.readlines()[1:]]
     # 6 epochs, 2 rounds: epochs 0-2 are round 0, 3-5 round 1
     assert rounds[:3] == [0, 0, 0] and rounds[3] == 1 and len(rounds) in (4, 5)
+
+
+def write_aligned_fasta(path: Path, n: int, seed: int) -> Path:
+    """Landmark-aligned windows: the class is the pair of bases at positions 20-21 of 40 (GC or
+    CG), the rest random, so base counts are the same for both classes and only order and
+    position tell them apart."""
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as fh:
+        for i in range(n):
+            label = "donor" if i % 2 else "decoy"
+            seq = list(rng.choice(list("ACGT"), size=40))
+            seq[20:22] = "GC" if label == "donor" else "CG"
+            fh.write(f">a{seed}_{i} label={label}\n{''.join(seq)}\n")
+    return path
+
+
+def test_aligned_reads_bases_by_position_and_predicts_the_same_after_reload(tmp_path):
+    """--aligned: a position head over the longest training sequence, one strand only. It
+    learns a class that only the bases' positions give (the same run without it stays near
+    chance in 6 epochs), and predict reloads the head."""
+    config = tmp_path / "aligned.yaml"
+    config.write_text(TINY.replace("refit_rounds: 1", "refit_rounds: 0"))
+    train = write_aligned_fasta(tmp_path / "train.fa", 800, 0)
+    test = write_aligned_fasta(tmp_path / "test.fa", 100, 1)
+    accuracy = {}
+    for flags in ((), ("--aligned",)):
+        out = tmp_path / f"run{len(flags)}"
+        result = mxdna(
+            "train", "--fasta", train, "--test", test, "--out", out, "--config", config, *flags
+        )
+        assert result.returncode == 0, result.stderr
+        accuracy[flags] = json.loads((out / "metrics.json").read_text())["test"]["accuracy"]
+    import yaml
+
+    settings = yaml.safe_load((out / "config.yaml").read_text())
+    assert settings["train"]["aligned"] is True and settings["model"]["position_head"] == 40
+    assert accuracy[("--aligned",)] > 0.85 and accuracy[("--aligned",)] > accuracy[()] + 0.2
+    predictions = tmp_path / "p.tsv"
+    assert mxdna("predict", "--run", out, "--fasta", test, "--out", predictions).returncode == 0
+    assert predictions.read_text() == (out / "predictions.tsv").read_text()
