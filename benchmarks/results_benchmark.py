@@ -1,6 +1,6 @@
 """Results on the published benchmarks: mxdna with its learned tokenizer, the same encoder with
-char / 6-mer / BPE tokenizers, and two in-project baselines (k-mer logistic regression, a small
-CNN), over several seeds, next to the published numbers of each dataset's SOURCE.md.
+char / 6-mer / BPE tokenizers, and three in-project baselines (k-mer logistic regression, one-hot
+logistic regression, a small CNN), over several seeds, next to the published numbers of each dataset's SOURCE.md.
 
 Every task is prepared once into plain labelled FASTA (labels regrouped as the literature does,
 the training set optionally capped at `--max-train` sequences by a seeded stratified sample, a
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MXDNA = str(Path(sys.executable).with_name("mxdna"))
 MXDNA_METHODS = {"mxdna learned": "learned", "mxdna char": "char", "mxdna 6-mer": "kmer"}
 MXDNA_METHODS["mxdna BPE"] = "bpe"
-BASELINES = ("k-mer LR", "CNN")
+BASELINES = ("k-mer LR", "one-hot LR", "CNN")
 METHODS = (*MXDNA_METHODS, *BASELINES)
 MAX_VAL = 2000
 CHILD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -132,7 +132,7 @@ def run_mxdna(
 
 
 def run_baseline(method: str, paths: dict[str, Path], seed: int, epochs: int) -> np.ndarray:
-    from results_baselines import kmer_logistic_regression, small_cnn
+    from results_baselines import kmer_logistic_regression, one_hot_logistic_regression, small_cnn
 
     sets = {name: _read_fasta_set(path) for name, path in paths.items()}
     classes = sets["train"].classes
@@ -141,6 +141,8 @@ def run_baseline(method: str, paths: dict[str, Path], seed: int, epochs: int) ->
     val = (sets["val"].sequences, np.array([index[y] for y in sets["val"].labels]))
     if method == "k-mer LR":
         return kmer_logistic_regression(train, val, sets["test"].sequences, seed=seed)
+    if method == "one-hot LR":
+        return one_hot_logistic_regression(train, val, sets["test"].sequences, seed=seed)
     return small_cnn(
         train, val, sets["test"].sequences, n_classes=len(classes), seed=seed, epochs=epochs
     )
