@@ -1,6 +1,7 @@
 """Results on the published benchmarks: mxdna with its learned tokenizer, the same encoder with
 char / 6-mer / BPE tokenizers, and three in-project baselines (k-mer logistic regression, one-hot
-logistic regression, a small CNN), over several seeds, next to the published numbers of each dataset's SOURCE.md.
+logistic regression, a small CNN), over several seeds, next to the published numbers of each
+dataset's SOURCE.md.
 
 Every task is prepared once into plain labelled FASTA (labels regrouped as the literature does,
 the training set optionally capped at `--max-train` sequences by a seeded stratified sample, a
