@@ -30,22 +30,15 @@ def kmer_logistic_regression(
     seed: int,
 ) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import matthews_corrcoef
 
     vectorizer = TfidfVectorizer(
         analyzer="char", ngram_range=(1, 6), lowercase=True, dtype=np.float32
     )
     x_train = vectorizer.fit_transform(train[0])
     x_val, x_test = vectorizer.transform(val[0]), vectorizer.transform(test)
-    best, best_score = None, -np.inf
-    for c in (0.1, 1.0, 10.0):
-        model = LogisticRegression(C=c, max_iter=3000, random_state=seed, class_weight="balanced")
-        model.fit(x_train, train[1])
-        score = matthews_corrcoef(val[1], model.predict(x_val))
-        if score > best_score:
-            best, best_score = model, score
-    return best.predict_proba(x_test)
+    return _regression_chosen_on_validation(
+        (x_train, train[1]), (x_val, val[1]), x_test, (0.1, 1.0, 10.0), seed
+    )
 
 
 def one_hot_logistic_regression(
@@ -55,20 +48,28 @@ def one_hot_logistic_regression(
     *,
     seed: int,
 ) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import matthews_corrcoef
-
     length = max(len(s) for s in train[0])
 
     def features(sequences: Sequence[str]) -> np.ndarray:
         return _one_hot(sequences, length).reshape(len(sequences), -1)
 
     x_train, x_val, x_test = features(train[0]), features(val[0]), features(test)
+    return _regression_chosen_on_validation(
+        (x_train, train[1]), (x_val, val[1]), x_test, (0.01, 0.1, 1.0), seed
+    )
+
+
+def _regression_chosen_on_validation(train, val, x_test, strengths, seed: int) -> np.ndarray:
+    """L2 logistic regression (balanced class weights) at each inverse strength C in
+    `strengths`; the model with the best validation MCC gives test probabilities (N, C)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import matthews_corrcoef
+
     best, best_score = None, -np.inf
-    for c in (0.01, 0.1, 1.0):
+    for c in strengths:
         model = LogisticRegression(C=c, max_iter=3000, random_state=seed, class_weight="balanced")
-        model.fit(x_train, train[1])
-        score = matthews_corrcoef(val[1], model.predict(x_val))
+        model.fit(*train)
+        score = matthews_corrcoef(val[1], model.predict(val[0]))
         if score > best_score:
             best, best_score = model, score
     return best.predict_proba(x_test)
