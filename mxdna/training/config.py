@@ -54,12 +54,10 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("rc_augment", "aligned", "class_weights"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        if not isinstance(self.progressive_aggregation, bool):
-            value = self.progressive_aggregation
-            raise ConfigError(f"progressive_aggregation must be true or false, got {value!r}")
+        for name in ("rc_augment", "aligned", "class_weights", "progressive_aggregation"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise ConfigError(f"{name} must be true or false, got {value!r}")
         if self.refit_rounds < 0:
             raise ConfigError(f"refit_rounds must be >= 0, got {self.refit_rounds}")
         if self.learning_rate <= 0 or self.weight_decay < 0 or self.grad_clip <= 0:
