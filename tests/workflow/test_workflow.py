@@ -107,6 +107,22 @@ def test_seeds_and_datasets_fan_out_as_separate_jobs(tmp_path):
     assert (counts["train"], counts["evaluate"], counts["extract"]) == (9, 18, 0)
 
 
+def test_shipped_sheet_trains_the_tss_windows_as_aligned(tmp_path):
+    """The E. coli row's run_config turns on `aligned` (windows cut around the TSS); the
+    iEnhancer rows (unaligned fragments) keep the config's run settings."""
+    import yaml
+
+    targets = [
+        f"results/{name}/run_settings.yaml" for name in ("ecoli_promoters", "ienhancer_layer1")
+    ]
+    result = snakemake("--cores", "1", *targets, workdir=tmp_path, config=DEFAULT_CONFIG)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ecoli, ienhancer = (yaml.safe_load((tmp_path / t).read_text()) for t in targets)
+    assert ecoli["train"]["aligned"] is True
+    assert "aligned" not in ienhancer["train"]
+    assert {k: v for k, v in ecoli["train"].items() if k != "aligned"} == ienhancer["train"]
+
+
 def test_bad_sheet_is_one_clear_error(tmp_path):
     sheet = tmp_path / "datasets.tsv"
     sheet.write_text("dataset\tbed\tlabels\tgenome\nx\ta.bed,b.bed\tonly_one\tg.fa\n")
