@@ -167,6 +167,12 @@ class SequenceClassifier(nn.Module):
         """Whether a linear head on the bases (k-mer counts, positions) adds to the logits."""
         return self.kmer_head is not None or self.position_head is not None
 
+    def wide_head_parameters(self) -> dict[str, list[nn.Parameter]]:
+        """Weights of each linear head on the bases present, by attribute name (`kmer_head`,
+        `position_head`): the trainer gives them their own learning rates."""
+        heads = {"kmer_head": self.kmer_head, "position_head": self.position_head}
+        return {name: list(head.parameters()) for name, head in heads.items() if head is not None}
+
     def forward(
         self,
         ids: torch.Tensor,

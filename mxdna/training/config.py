@@ -22,6 +22,8 @@ class TrainConfig:
     batch_size: int = 64
     learning_rate: float = 2e-3
     weight_decay: float = 0.01
+    kmer_head_lr_scale: float = 1.0
+    position_head_lr_scale: float = 1.0
     warmup_fraction: float = 0.05
     grad_clip: float = 1.0
     class_weights: bool = True
@@ -62,6 +64,10 @@ class TrainConfig:
             raise ConfigError(f"refit_rounds must be >= 0, got {self.refit_rounds}")
         if self.learning_rate <= 0 or self.weight_decay < 0 or self.grad_clip <= 0:
             raise ConfigError("learning_rate and grad_clip must be > 0, weight_decay >= 0")
+        for name in ("kmer_head_lr_scale", "position_head_lr_scale"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(f"{name} must be a number > 0, got {value!r}")
         if not 0 <= self.warmup_fraction < 1 or not 0 < self.val_fraction < 1:
             raise ConfigError("warmup_fraction must be in [0, 1) and val_fraction in (0, 1)")
         if self.tokenizer not in TOKENIZER_CHOICES:

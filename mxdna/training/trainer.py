@@ -63,9 +63,7 @@ class Trainer:
         (-1: new row, moments start at zero)."""
         self.network = self.wrap(self.model) if self.wrap else self.model
         self.optimizer = torch.optim.AdamW(
-            self.model.parameters(),
-            lr=self.config.learning_rate,
-            weight_decay=self.config.weight_decay,
+            _parameter_groups(self.model, self.config), weight_decay=self.config.weight_decay
         )
         warmup = max(1, int(self.config.warmup_fraction * self.total_steps))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -138,6 +136,28 @@ class Trainer:
                 out = np.zeros((len(split), probabilities.shape[1]))
             out[indices] = probabilities
         return out if out is not None else np.zeros((0, 0))
+
+
+def _parameter_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
+    """AdamW groups: the network at `learning_rate`, then each wide linear head present at its
+    own multiple of it (`kmer_head_lr_scale`, `position_head_lr_scale`). Adam moves a weight
+    by about the rate per step, so in a few hundred steps a weight cannot grow past ~0.3 at the
+    network's rate, while a position-specific logistic regression wants weights of several
+    units. Both default to 1x: 10x for the position head lifted uci_splice (60 bp) but overfit
+    gue_prom_300_tata (300 bp) — figures in docs/training.md."""
+    heads_of = getattr(model, "wide_head_parameters", None)
+    heads = heads_of() if heads_of is not None else {}
+    wide = {id(p) for parameters in heads.values() for p in parameters}
+    groups = [
+        {
+            "params": [p for p in model.parameters() if id(p) not in wide],
+            "lr": config.learning_rate,
+        }
+    ]
+    for name, parameters in heads.items():
+        scale = getattr(config, f"{name}_lr_scale")
+        groups.append({"params": parameters, "lr": config.learning_rate * scale})
+    return groups
 
 
 def _moved_state(

@@ -131,3 +131,50 @@ def test_progressive_aggregation_schedule_runs_from_fine_to_max_motif_len():
     assert [motif_length_cap(TrainConfig(max_motif_len=12), r, 3) for r in range(3)] == [12] * 3
     with pytest.raises(ConfigError, match="progressive_aggregation"):
         TrainConfig(progressive_aggregation="yes")
+
+
+def test_wide_heads_train_at_their_own_learning_rates():
+    """The k-mer and position heads get their own AdamW groups at `kmer_head_lr_scale` and
+    `position_head_lr_scale` times the rate; the network's group is unchanged, and a head's
+    weights move further at a larger scale."""
+    import torch
+
+    from mxdna.model.config import EncoderConfig
+    from mxdna.model.encoder import SequenceClassifier
+    from mxdna.tokenizer import KmerTokenizer
+    from mxdna.training.trainer import Trainer
+
+    rng = np.random.default_rng(0)
+    sequences = ["".join(rng.choice(list("ACGT"), size=30)) for _ in range(32)]
+    labels = np.array([s[10] in "AC" for s in sequences], dtype=int)
+    tokenizer = KmerTokenizer(k=3)
+    split = encode_split(tokenizer, sequences, labels, both_strands=False)
+    grown = {}
+    for scale in (1.0, 10.0):
+        torch.manual_seed(0)
+        config = EncoderConfig(d_model=16, n_heads=2, kmer_head=2, position_head=30)
+        model = SequenceClassifier(config, tokenizer.tokens)
+        train_config = TrainConfig(
+            threads=1, kmer_head_lr_scale=3, position_head_lr_scale=scale, rc_augment=False
+        )
+        trainer = Trainer(
+            model, train_config, device=torch.device("cpu"), total_steps=8, class_weights=None
+        )
+        deep, kmer, position = trainer.optimizer.param_groups
+        heads = model.wide_head_parameters()
+        assert [id(p) for p in kmer["params"]] == [id(p) for p in heads["kmer_head"]]
+        assert [id(p) for p in position["params"]] == [id(p) for p in heads["position_head"]]
+        assert sum(len(g["params"]) for g in (deep, kmer, position)) == len(
+            list(model.parameters())
+        )
+        assert kmer["initial_lr"] == pytest.approx(3 * deep["initial_lr"])
+        assert position["initial_lr"] == pytest.approx(scale * deep["initial_lr"])
+        assert trainer.learning_rate == pytest.approx(deep["lr"])
+        for epoch in range(2):
+            trainer.train_epoch(split, epoch)
+        grown[scale] = model.position_head.linear.weight.abs().max().item()
+    assert grown[10.0] > 3 * grown[1.0] > 0
+    assert TrainConfig().position_head_lr_scale == 1 and TrainConfig().kmer_head_lr_scale == 1
+    for bad in (0, -1.0, True, "fast"):
+        with pytest.raises(ConfigError, match="position_head_lr_scale"):
+            TrainConfig(position_head_lr_scale=bad)
