@@ -14,15 +14,16 @@ MAX_MOTIFS = 40
 
 def no_attributions(anchor: str, title: str, run_path: str, reason: str) -> Section:
     """The panel shown instead of attribution results, with the command that produces them."""
+    return Section(anchor, title, no_attributions_note(run_path, reason))
+
+
+def no_attributions_note(run_path: str, reason: str) -> str:
+    """HTML box: there are no attributions (why), and the command that produces them."""
     command = f"mxdna attribute --run {run_path} --fasta SEQUENCES.fa --out {run_path}/attribution"
-    return Section(
-        anchor,
-        title,
-        missing(
-            f"No attributions: {esc(reason)}. Run <code>{esc(command)}</code> and then "
-            "<code>mxdna report</code> again (or point <code>--attributions</code> at the "
-            "directory)."
-        ),
+    return missing(
+        f"No attributions: {esc(reason)}. Run <code>{esc(command)}</code> and then "
+        "<code>mxdna report</code> again (or point <code>--attributions</code> at the "
+        "directory)."
     )
 
 

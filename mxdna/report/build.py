@@ -16,6 +16,7 @@ from mxdna.io.writers import atomic_open, check_writable
 from mxdna.report.attribution_files import read_attributions
 from mxdna.report.attribution_sections import examples_section, motifs_section, no_attributions
 from mxdna.report.html import page
+from mxdna.report.position_sections import positions_section
 from mxdna.report.run_files import read_run
 from mxdna.report.run_sections import (
     metrics_section,
@@ -63,8 +64,10 @@ def render_report(
         test_section(run),
         tokenizer_section(run, content),
     ]
+    reason = f"no attribution directory at {attribution_dir}"
+    if run.aligned:  # only runs of windows aligned on a landmark: where the signal is
+        sections.append(positions_section(run, content, reason))
     if content is None:
-        reason = f"no attribution directory at {attribution_dir}"
         sections += [
             no_attributions("motifs", "Motifs", str(run.path), reason),
             no_attributions("examples", "Example sequences", str(run.path), reason),

@@ -193,3 +193,61 @@ def length_histogram(lengths: np.ndarray, weights: np.ndarray, *, title: str) ->
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="upper right")
     return svg_uri(figure)
+
+
+def position_ticks(length: int) -> list[int]:
+    """1-based tick positions for an axis of `length` positions: 1, then every few bases."""
+    step = next((s for s in (1, 5, 10, 20, 25, 50, 100, 200, 500) if length / s <= 15), 1000)
+    return [1, *range(step, length + 1, step)] if step > 1 else list(range(1, length + 1))
+
+
+def position_heatmap(weights: np.ndarray, row_titles: Sequence[str]) -> str:
+    """(R, P, 4) weights over A, C, G, T as R heatmaps (positions 1..P across, bases down), on
+    one diverging colour scale centred at 0 (red: positive, blue: negative)."""
+    rows, length = weights.shape[:2]
+    limit = float(np.max(np.abs(weights))) if weights.size else 0.0
+    limit = limit if limit > 0 else 1.0
+    with report_style():
+        figure = new_figure(10.0, 0.5 + 0.95 * rows)
+        axes = figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+        for ax, values, title in zip(axes, weights, row_titles, strict=True):
+            image = ax.imshow(
+                values.T,  # (4, P): bases down, positions across
+                cmap="RdBu_r",
+                vmin=-limit,
+                vmax=limit,
+                aspect="auto",
+                interpolation="nearest",
+                extent=(0.5, length + 0.5, 3.5, -0.5),
+            )
+            ax.set_yticks(range(4), list("ACGT"), family="DejaVu Sans Mono")
+            ax.set_title(title, loc="left")
+            ax.spines[:].set_visible(False)
+        axes[-1].set_xticks(position_ticks(length))
+        axes[-1].set_xlabel("position in the window (base 1 = first base)")
+        figure.colorbar(image, ax=list(axes), label="centred weight", shrink=0.9, aspect=30)
+    return svg_uri(figure)
+
+
+def position_profile(signed: Mapping[str, np.ndarray], absolute: np.ndarray) -> str:
+    """Per-position means, positions 1..L: (L,) signed attribution per line label (top panel)
+    and (L,) mean |attribution| over all sequences (bottom panel)."""
+    positions = np.arange(1, len(absolute) + 1)
+    with report_style():
+        figure = new_figure(10.0, 4.2)
+        top, bottom = figure.subplots(2, 1, sharex=True)
+        for label, values in signed.items():
+            top.plot(positions, values, lw=1.2, marker="o", ms=2, label=label)
+        top.axhline(0, color="#444444", lw=0.6)
+        top.set(title="Mean signed attribution", ylabel="attribution")
+        top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        bottom.plot(positions, absolute, lw=1.2, marker="o", ms=2, color="#000000")
+        bottom.set(
+            title="Mean |attribution| (all sequences)",
+            ylabel="|attribution|",
+            xlabel="position in the window (base 1 = first base)",
+            ylim=(0, None),
+        )
+        bottom.set_xticks(position_ticks(len(absolute)))
+        bottom.set_xlim(0.5, len(absolute) + 0.5)
+    return svg_uri(figure)

@@ -1,12 +1,14 @@
 """What the report reads from a run directory (written by `mxdna train`, see `mxdna.run`).
 
 Required: config.yaml, metrics.json, history.tsv, tokenizer.json. Optional: predictions.tsv
-(only with a test set). The model weights are not read. Every problem with these files raises an
-`MxdnaError` naming the file.
+(only with a test set) and, for runs trained with `aligned: true`, the position head's weights in
+model.safetensors (read with safetensors, never unpickled; the rest of the model is not read).
+Every problem with these files raises an `MxdnaError` naming the file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -14,15 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 import yaml
+from safetensors import safe_open
 
-from mxdna.errors import ConfigError, InputNotFoundError
+from mxdna.errors import ConfigError, InputNotFoundError, MxdnaError
+from mxdna.model.position_head import N_READ_BASES
 from mxdna.report.tables import Table, read_table, read_text
 from mxdna.run import RunDirectory
 from mxdna.tokenizer.vocabulary import SPECIAL_TOKENS
 
 HISTORY_REQUIRED = ("epoch", "round", "train_loss")
 PREDICTIONS_REQUIRED = ("id", "label", "predicted")
+POSITION_WEIGHT = "position_head.linear.weight"  # (C, P * 4): position-major, A C G T
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,18 @@ class RunContent:
     history: Table
     predictions: Table | None
     tokenizer: TokenizerView
+    #: (C, P, 4) position-head weights over A, C, G, T; aligned runs with model.safetensors only
+    position_weights: np.ndarray | None = None
+
+    @property
+    def aligned(self) -> bool:
+        """Trained with `train.aligned` (windows cut around one landmark on its strand)."""
+        return bool((self.config.get("train") or {}).get("aligned", False))
+
+    @property
+    def position_head(self) -> int:
+        """P, the leading bases the position head reads (0: the model has none)."""
+        return int((self.config.get("model") or {}).get("position_head") or 0)
 
 
 def read_run(path: str | os.PathLike[str]) -> RunContent:
@@ -68,7 +86,7 @@ def read_run(path: str | os.PathLike[str]) -> RunContent:
     predictions = None
     if run.file("predictions.tsv").is_file():
         predictions = _read_predictions(run.file("predictions.tsv"), classes)
-    return RunContent(
+    content = RunContent(
         path=run.path,
         config=config,
         classes=classes,
@@ -78,6 +96,12 @@ def read_run(path: str | os.PathLike[str]) -> RunContent:
         predictions=predictions,
         tokenizer=_read_tokenizer(run),
     )
+    if content.aligned and content.position_head:
+        weights = _read_position_weights(
+            run.file("model.safetensors"), len(classes), content.position_head
+        )
+        content = dataclasses.replace(content, position_weights=weights)
+    return content
 
 
 def _read_config(run: RunDirectory) -> dict[str, Any]:
@@ -142,3 +166,33 @@ def _read_tokenizer(run: RunDirectory) -> TokenizerView:
         em_history=list(getattr(tokenizer, "history_", []) or []),
         params=dict(params),
     )
+
+
+def _read_position_weights(path: Path, n_classes: int, length: int) -> np.ndarray | None:
+    """(C, P, 4) float64 weights of the position head; None when model.safetensors is absent."""
+    if not path.is_file():
+        return None
+    try:
+        with safe_open(str(path), framework="pt") as weights:
+            names = set(weights.keys())
+            if POSITION_WEIGHT not in names:
+                raise ConfigError(
+                    f"no {POSITION_WEIGHT} (config.yaml sets position_head: {length})", path=path
+                )
+            tensor = weights.get_tensor(POSITION_WEIGHT)
+    except MxdnaError:
+        raise
+    except Exception as error:  # safetensors raises its own error types
+        message = " ".join(str(error).split())
+        raise ConfigError(f"unreadable model weights ({message})", path=path) from None
+    expected = (n_classes, length * N_READ_BASES)
+    if tuple(tensor.shape) != expected:
+        raise ConfigError(
+            f"{POSITION_WEIGHT} has shape {tuple(tensor.shape)}, expected {expected} "
+            f"({n_classes} classes x position_head {length} x 4 bases)",
+            path=path,
+        )
+    values = tensor.to(torch.float64).numpy()
+    if not np.isfinite(values).all():
+        raise ConfigError(f"{POSITION_WEIGHT} holds non-finite values", path=path)
+    return values.reshape(n_classes, length, N_READ_BASES)  # (C, P * 4) -> (C, P, 4)

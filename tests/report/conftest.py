@@ -1,7 +1,9 @@
-"""Small run and attribution directories for the report tests, written without training.
+"""Small run and attribution directories for the report tests.
 
-The run files come from the library's own writers (`RunDirectory`, `Tokenizer.save`), so their
-format follows `mxdna train`; the attribution files follow docs/attribution-files.md.
+`write_run` and `write_attributions` write them without training: the run files come from the
+library's own writers (`RunDirectory`, `Tokenizer.save`), so their format follows `mxdna train`;
+the attribution files follow docs/attribution-files.md. `aligned_run` is a real run: `mxdna
+train --aligned` and `mxdna attribute` on windows with a base planted at a fixed position.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from aligned_data import train_aligned_run
 
 from mxdna.model.config import EncoderConfig
 from mxdna.run import RunDirectory
@@ -163,3 +166,10 @@ def _report_inputs(tmp_path_factory) -> Path:
 def run_dir(_report_inputs, tmp_path) -> Path:
     """A fresh copy (tests may break files) of a run with attributions in RUN/attribution."""
     return Path(shutil.copytree(_report_inputs, tmp_path / "run"))
+
+
+@pytest.fixture(scope="session")
+def aligned_run(tmp_path_factory) -> Path:
+    """A real run of `mxdna train --aligned` (a tiny model, a few seconds) with the attributions
+    of `mxdna attribute` in RUN/attribution; see `aligned_data`."""
+    return train_aligned_run(tmp_path_factory.mktemp("aligned"))
