@@ -1,8 +1,9 @@
 """`Trainer`: optimises a `SequenceClassifier` on encoded data and predicts; no file IO.
 
 AdamW with linear warm-up + cosine decay, gradient clipping, class-weighted cross-entropy,
-reverse-complement augmentation (a seeded coin per sequence and epoch), length-bucketed batches,
-bf16 autocast on CUDA. Under DistributedDataParallel every rank takes every world-size-th batch.
+reverse-complement augmentation (a seeded coin per sequence and epoch, for splits encoded with
+both strands), length-bucketed batches, bf16 autocast on CUDA. Under DistributedDataParallel
+every rank takes every world-size-th batch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mxdna.model.encoder import token_scores
+from mxdna.model.encoder import SequenceClassifier, token_scores
 from mxdna.training.batches import EncodedSplit, bucketed_batches, collate, training_batches
 from mxdna.training.config import TrainConfig
 from mxdna.training.schedule import warmup_cosine
@@ -26,7 +27,7 @@ class Trainer:
 
     def __init__(
         self,
-        model: nn.Module,
+        model: SequenceClassifier,
         config: TrainConfig,
         *,
         device: torch.device,
@@ -103,8 +104,8 @@ class Trainer:
         losses = []
         mine = batches[self.rank : usable : self.world_size]
         for indices in mine:
-            both_strands = self.config.augment_reverse_complement and split.rc_ids
-            flip = flips[indices] if both_strands else None
+            # the run encodes reverse complements only when it augments with them
+            flip = flips[indices] if split.rc_ids else None
             ids, offsets, mask, labels = (t.to(self.device) for t in collate(split, indices, flip))
             with self._autocast():
                 logits = self.network(ids, offsets, mask)
@@ -138,15 +139,14 @@ class Trainer:
         return out if out is not None else np.zeros((0, 0))
 
 
-def _parameter_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
+def _parameter_groups(model: SequenceClassifier, config: TrainConfig) -> list[dict[str, Any]]:
     """AdamW groups: the network at `learning_rate`, then each wide linear head present at its
     own multiple of it (`kmer_head_lr_scale`, `position_head_lr_scale`). Adam moves a weight
     by about the rate per step, so in a few hundred steps a weight cannot grow past ~0.3 at the
     network's rate, while a position-specific logistic regression wants weights of several
     units. Both default to 1x: 10x for the position head lifted uci_splice (60 bp) but overfit
     gue_prom_300_tata (300 bp) — figures in docs/training.md."""
-    heads_of = getattr(model, "wide_head_parameters", None)
-    heads = heads_of() if heads_of is not None else {}
+    heads = model.wide_head_parameters()
     wide = {id(p) for parameters in heads.values() for p in parameters}
     groups = [
         {
