@@ -167,11 +167,29 @@ class SequenceClassifier(nn.Module):
         """Whether a linear head on the bases (k-mer counts, positions) adds to the logits."""
         return self.kmer_head is not None or self.position_head is not None
 
-    def wide_head_parameters(self) -> dict[str, list[nn.Parameter]]:
-        """Weights of each linear head on the bases present, by attribute name (`kmer_head`,
-        `position_head`): the trainer gives them their own learning rates."""
+    def wide_head_layers(self) -> dict[str, nn.Linear]:
+        """The linear layer of each head on the bases present, by attribute name (`kmer_head`,
+        `position_head`), in the order `wide_head_features` gives their inputs."""
         heads = {"kmer_head": self.kmer_head, "position_head": self.position_head}
-        return {name: list(head.parameters()) for name, head in heads.items() if head is not None}
+        return {name: head.linear for name, head in heads.items() if head is not None}
+
+    def wide_head_parameters(self) -> dict[str, list[nn.Parameter]]:
+        """Weights of each linear head on the bases present, by attribute name: the trainer
+        gives them their own learning rates."""
+        return {name: list(layer.parameters()) for name, layer in self.wide_head_layers().items()}
+
+    @torch.no_grad()
+    def wide_head_features(
+        self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """What each wide head's linear layer reads for a batch, by name: (B, F_head) float."""
+        codes = base_codes(self.encoder.embedding.composition, ids, offsets, mask)
+        features = {}
+        if self.kmer_head is not None:
+            features["kmer_head"] = self.kmer_head.features(codes)
+        if self.position_head is not None:
+            features["position_head"] = self.position_head.features(one_hot_bases(codes))
+        return features
 
     def forward(
         self,

@@ -54,9 +54,16 @@ class KmerSpectrumHead(nn.Module):
     def forward(self, codes: torch.Tensor, one_hot: torch.Tensor | None = None) -> torch.Tensor:
         """Logits (B, n_classes) from base codes (B, Lb); with `one_hot` (B, Lb, 5) the counts
         are the differentiable `soft_counts` of it (normalised by the real sequence's counts)."""
+        if one_hot is None:
+            return self.linear(self.features(codes).to(self.linear.weight.dtype))
         hard = self.hard_counts(codes)
-        counts = hard if one_hot is None else self.soft_counts(one_hot)
+        counts = self.soft_counts(one_hot)
         return self.linear(counts.to(self.linear.weight.dtype) / _rms_present(hard))
+
+    def features(self, codes: torch.Tensor) -> torch.Tensor:
+        """(B, Lb) base codes -> (B, F) the normalised counts this head's linear layer reads."""
+        hard = self.hard_counts(codes)
+        return hard / _rms_present(hard)
 
     def hard_counts(self, codes: torch.Tensor) -> torch.Tensor:
         """(B, Lb) base codes -> (B, F) float counts of every overlapping 1..max_k-mer."""

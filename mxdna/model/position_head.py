@@ -37,6 +37,11 @@ class PositionalBaseHead(nn.Module):
     def forward(self, one_hot: torch.Tensor) -> torch.Tensor:
         """one_hot (B, Lb, 5) A C G T N (scaled along an attribution path, or real) ->
         logits (B, n_classes)."""
+        return self.linear(self.features(one_hot).to(self.linear.weight.dtype))
+
+    def features(self, one_hot: torch.Tensor) -> torch.Tensor:
+        """(B, Lb, 5) one-hot bases -> (B, length * 4) what this head's linear layer reads:
+        A C G T of position 0, then of position 1, ..."""
         acgt = one_hot[:, : self.length, :N_READ_BASES]
         acgt = F.pad(acgt, (0, 0, 0, self.length - acgt.shape[1]))  # (B, length, 4)
-        return self.linear(acgt.flatten(1).to(self.linear.weight.dtype))
+        return acgt.flatten(1)

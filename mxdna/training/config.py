@@ -24,6 +24,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     kmer_head_lr_scale: float = 1.0
     position_head_lr_scale: float = 1.0
+    warm_start_heads: bool = True
     warmup_fraction: float = 0.05
     grad_clip: float = 1.0
     class_weights: bool = True
@@ -56,7 +57,13 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("rc_augment", "aligned", "class_weights", "progressive_aggregation"):
+        for name in (
+            "rc_augment",
+            "aligned",
+            "class_weights",
+            "progressive_aggregation",
+            "warm_start_heads",
+        ):
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise ConfigError(f"{name} must be true or false, got {value!r}")

@@ -34,6 +34,7 @@ from mxdna.training.config import TrainConfig
 from mxdna.training.distributed import Distributed
 from mxdna.training.metrics import METRIC_NAMES, classification_metrics
 from mxdna.training.trainer import Trainer, token_importance
+from mxdna.training.warm_start import warm_start_wide_heads
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,14 @@ class _Run:
         self.encoder_config = self.model_config()
         self.model = SequenceClassifier(self.encoder_config, self.tokenizer.tokens).to(self.device)
         self.encode()
+        if checkpoint is None and self.config.warm_start_heads:
+            warm_start_wide_heads(
+                self.model,
+                self.splits["train"],
+                self.splits["val"],
+                balanced=self.config.class_weights,
+                device=self.device,
+            )
         n_train = len(self.splits["train"])
         steps = math.ceil(n_train / self.config.batch_size) // self.dist.world_size
         counts = np.bincount(self.y["train"], minlength=len(self.classes))
