@@ -212,8 +212,16 @@ class _Run:
             self._restore(checkpoint)
 
     def _restore(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.trainer.optimizer.load_state_dict(state["optimizer"])
+        try:
+            self.model.load_state_dict(state["model"])
+            self.trainer.optimizer.load_state_dict(state["optimizer"])
+        except (KeyError, RuntimeError, ValueError):
+            # other model settings, or an mxdna whose optimiser had other parameter groups
+            raise ConfigError(
+                "the checkpoint does not fit this run's settings or mxdna version; "
+                "train again without --resume (or into a new --out)",
+                path=self.run.file("checkpoint.pt"),
+            ) from None
         self.trainer.step = int(state["step"])
         self.trainer.scheduler.step()  # re-apply the schedule at the restored step
         self.history = list(state["history"])

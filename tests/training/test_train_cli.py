@@ -134,6 +134,24 @@ def test_resume_after_kill_gives_the_same_run(inputs, run_dir, tmp_path):
         assert (out / name).read_bytes() == (run_dir / name).read_bytes(), name
 
 
+def test_resume_from_a_checkpoint_of_other_settings_fails_cleanly(inputs, run_dir, tmp_path):
+    """A checkpoint whose model or optimiser does not fit (other settings, or written by an
+    mxdna with other AdamW groups) is one line and exit 2, and stays where it was."""
+    out = tmp_path / "other"
+    out.mkdir()
+    checkpoint = (run_dir / "checkpoint.pt").read_bytes()
+    (out / "checkpoint.pt").write_bytes(checkpoint)
+    other = tmp_path / "other.yaml"
+    other.write_text(TINY.replace("dropout: 0.1}", "dropout: 0.1, kmer_head: 0}"))
+    args = train_args(inputs, out, "--resume")
+    args[args.index(inputs["config"])] = other
+    result = mxdna(*args)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "checkpoint does not fit this run's settings" in result.stderr
+    assert (out / "checkpoint.pt").read_bytes() == checkpoint
+    assert not (out / "metrics.json").exists()
+
+
 def test_predict_and_evaluate(inputs, run_dir, tmp_path):
     out = tmp_path / "p.tsv"
     assert (
