@@ -189,6 +189,7 @@ class _Run:
                 self.splits["val"],
                 balanced=self.config.class_weights,
                 device=self.device,
+                seed=self.config.seed,
             )
         n_train = len(self.splits["train"])
         steps = math.ceil(n_train / self.config.batch_size) // self.dist.world_size

@@ -73,17 +73,22 @@ def test_heads_start_as_the_regression_chosen_on_validation(classes):
     assert torch.count_nonzero(model.position_head.linear.bias) == 0  # the bias sits once
 
 
-def test_reverse_strands_join_the_fit_and_the_warm_start_is_deterministic():
+def test_the_warm_start_is_deterministic_and_samples_large_training_sets():
     tokenizer = CharTokenizer()
     (train_x, train_y), (val_x, val_y) = _data(200, 2), _data(100, 3)
     train = encode_split(tokenizer, train_x, train_y, both_strands=True)
     val = encode_split(tokenizer, val_x, val_y, both_strands=False)
     weights = []
-    for _ in range(2):
+    for seed, cap in ((0, 1000), (0, 1000), (0, 120), (0, 120), (1, 120)):
         model = _model(2, tokenizer.tokens, kmer_head=3)
-        warm_start_wide_heads(model, train, val, balanced=True, device=CPU)
+        warm_start_wide_heads(
+            model, train, val, balanced=True, device=CPU, seed=seed, max_sequences=cap
+        )
         weights.append(model.kmer_head.linear.weight.detach().clone())
     assert torch.equal(weights[0], weights[1]) and weights[0].abs().sum() > 0
+    # beyond `max_sequences` a seeded sample is fitted: the same seed, the same sample
+    assert torch.equal(weights[2], weights[3]) and not torch.equal(weights[2], weights[0])
+    assert not torch.equal(weights[2], weights[4])
 
 
 def test_a_model_without_wide_heads_is_left_alone_and_the_setting_is_validated():
