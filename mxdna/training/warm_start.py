@@ -66,12 +66,16 @@ def warm_start_wide_heads(
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
 
+    n_classes = len(layers[next(iter(layers))].bias)
     chosen = np.arange(len(train))
     if len(train) > max_sequences:
-        chosen = np.sort(np.random.default_rng(seed).choice(chosen, max_sequences, replace=False))
+        chosen = np.random.default_rng(seed).choice(chosen, max_sequences, replace=False)
+        # a rare class the sample missed keeps one sequence, so every class gets its logit
+        missing = np.setdiff1d(np.unique(train.labels), train.labels[chosen])
+        firsts = [np.flatnonzero(train.labels == c)[0] for c in missing]
+        chosen = np.sort(np.concatenate([chosen, np.asarray(firsts, dtype=chosen.dtype)]))
     x_train, y_train = _design(model, train, chosen, device)
     x_val, y_val = _design(model, val, np.arange(len(val)), device, strands=("forward",))
-    n_classes = len(layers[next(iter(layers))].bias)
     w_train, w_val = (_weights(y, n_classes, balanced) for y in (y_train, y_val))
     best: tuple[float, float, LogisticRegression] | None = None
     for strength in STRENGTHS:

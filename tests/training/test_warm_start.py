@@ -91,6 +91,21 @@ def test_the_warm_start_is_deterministic_and_samples_large_training_sets():
     assert not torch.equal(weights[2], weights[4])
 
 
+def test_a_rare_class_the_sample_misses_still_gets_its_logit():
+    """Beyond `max_sequences` the sample keeps one sequence of every class, so the regression
+    has a column for each and the heads take its weights (three classes, one of 2 in 300)."""
+    tokenizer = CharTokenizer()
+    sequences, labels = _data(300, 5)
+    labels[[7, 150]] = 2
+    train = encode_split(tokenizer, sequences, labels, both_strands=False)
+    model = _model(3, tokenizer.tokens, kmer_head=2)
+    chosen = warm_start_wide_heads(
+        model, train, train, balanced=True, device=CPU, seed=0, max_sequences=20
+    )
+    assert chosen is not None
+    assert torch.all(model.kmer_head.linear.weight.abs().sum(dim=1) > 0)  # every class's row
+
+
 def test_a_model_without_wide_heads_is_left_alone_and_the_setting_is_validated():
     tokenizer = CharTokenizer()
     split = encode_split(tokenizer, *_data(50, 4), both_strands=False)
