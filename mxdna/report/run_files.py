@@ -20,7 +20,7 @@ import torch
 import yaml
 from safetensors import safe_open
 
-from mxdna.errors import ConfigError, InputNotFoundError, MxdnaError
+from mxdna.errors import ConfigError, InputNotFoundError
 from mxdna.model.position_head import N_READ_BASES
 from mxdna.report.tables import Table, read_table, read_text
 from mxdna.run import RunDirectory
@@ -175,16 +175,14 @@ def _read_position_weights(path: Path, n_classes: int, length: int) -> np.ndarra
     try:
         with safe_open(str(path), framework="pt") as weights:
             names = set(weights.keys())
-            if POSITION_WEIGHT not in names:
-                raise ConfigError(
-                    f"no {POSITION_WEIGHT} (config.yaml sets position_head: {length})", path=path
-                )
-            tensor = weights.get_tensor(POSITION_WEIGHT)
-    except MxdnaError:
-        raise
+            tensor = weights.get_tensor(POSITION_WEIGHT) if POSITION_WEIGHT in names else None
     except Exception as error:  # safetensors raises its own error types
         message = " ".join(str(error).split())
         raise ConfigError(f"unreadable model weights ({message})", path=path) from None
+    if tensor is None:
+        raise ConfigError(
+            f"no {POSITION_WEIGHT} (config.yaml sets position_head: {length})", path=path
+        )
     expected = (n_classes, length * N_READ_BASES)
     if tuple(tensor.shape) != expected:
         raise ConfigError(

@@ -66,7 +66,7 @@ def warm_start_wide_heads(
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
 
-    n_classes = len(layers[next(iter(layers))].bias)
+    n_classes = model.config.n_classes
     chosen = np.arange(len(train))
     if len(train) > max_sequences:
         chosen = np.random.default_rng(seed).choice(chosen, max_sequences, replace=False)
