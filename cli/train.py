@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -138,42 +140,54 @@ def train(
         {**settings.get("train", {}), **{k: v for k, v in flags.items() if v is not None}}
     )
     run = RunDirectory(out)
-    run.prepare()
-    data = _training_data(fasta, labels, label_key, plan, val, test, config)
-    device_used = resolve_device(config.device)
-    set_torch_threads(config.threads)
-    dist = Distributed.from_environment(device_used)
-    inputs = {
-        "fasta": [str(p) for p in fasta],
-        "labels": str(labels) if labels else None,
-        "val": [str(p) for p in val],
-        "test": [str(p) for p in test],
-        "init_tokenizer": str(init_tokenizer) if init_tokenizer else None,
-        "label_plan": plan.to_dict(),
-    }
-    progress = None if quiet or not dist.is_main else EpochProgress(config.epochs)
+    with _no_empty_run_dir_on_failure(run, created=run.prepare()):
+        data = _training_data(fasta, labels, label_key, plan, val, test, config)
+        device_used = resolve_device(config.device)
+        set_torch_threads(config.threads)
+        dist = Distributed.from_environment(device_used)
+        inputs = {
+            "fasta": [str(p) for p in fasta],
+            "labels": str(labels) if labels else None,
+            "val": [str(p) for p in val],
+            "test": [str(p) for p in test],
+            "init_tokenizer": str(init_tokenizer) if init_tokenizer else None,
+            "label_plan": plan.to_dict(),
+        }
+        progress = None if quiet or not dist.is_main else EpochProgress(config.epochs)
+        try:
+            results = train_run(
+                data,
+                config,
+                settings.get("model", {}),
+                run,
+                inputs=inputs,
+                resume=resume,
+                dist=dist,
+                init_tokenizer=initial,
+                on_batch=progress,
+            )
+        finally:
+            dist.close()
+        if dist.is_main:
+            for split in ("val", "test"):
+                if split in results:
+                    shown = ", ".join(
+                        f"{k} {v:.4f}" for k, v in results[split].items() if v is not None
+                    )
+                    click.echo(f"{split}: {shown}")
+            click.echo(f"run written to {out}")
+
+
+@contextmanager
+def _no_empty_run_dir_on_failure(run: RunDirectory, *, created: bool) -> Iterator[None]:
+    """Bad input found before anything was written (one class, an empty validation split, a
+    device that is not there) removes the run directory this command created."""
     try:
-        results = train_run(
-            data,
-            config,
-            settings.get("model", {}),
-            run,
-            inputs=inputs,
-            resume=resume,
-            dist=dist,
-            init_tokenizer=initial,
-            on_batch=progress,
-        )
-    finally:
-        dist.close()
-    if dist.is_main:
-        for split in ("val", "test"):
-            if split in results:
-                shown = ", ".join(
-                    f"{k} {v:.4f}" for k, v in results[split].items() if v is not None
-                )
-                click.echo(f"{split}: {shown}")
-        click.echo(f"run written to {out}")
+        yield
+    except BaseException:
+        if created:
+            run.remove_if_empty()
+        raise
 
 
 def _training_data(fasta, labels, label_key, plan, val, test, config: TrainConfig) -> RunData:

@@ -14,6 +14,7 @@ Every file is written atomically; none holds wall-clock times, so equal runs giv
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -46,9 +47,17 @@ class RunDirectory:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def prepare(self) -> None:
+    def prepare(self) -> bool:
+        """Check the directory can be written and create it; True when it did not exist."""
         check_writable(self.path, directory=True)
+        created = not self.path.is_dir()
         self.path.mkdir(parents=True, exist_ok=True)
+        return created
+
+    def remove_if_empty(self) -> None:
+        """Undo `prepare` after a failure that wrote nothing (a directory with files stays)."""
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
 
     def write_config(
         self,

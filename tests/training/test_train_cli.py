@@ -211,7 +211,13 @@ def test_one_class_and_empty_validation(tmp_path, inputs):
     two.write_text(">a label=x\nACGTACGT\n>b label=y\nACGGACGT\n")
     result = mxdna("train", "--fasta", two, "--out", tmp_path / "r2")
     assert result.returncode == 2 and "validation split is empty" in result.stderr
-    assert not (tmp_path / "r2" / "metrics.json").exists()
+    # nothing half-written: the run directories these commands would have made are not there
+    assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()
+    kept = tmp_path / "kept"  # a directory the user already had stays, with its files
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    result = mxdna("train", "--fasta", one, "--out", kept)
+    assert result.returncode == 2 and (kept / "notes.txt").read_text() == "mine"
 
 
 def test_unreadable_run_directory(tmp_path, inputs):
