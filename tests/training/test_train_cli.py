@@ -166,6 +166,38 @@ def test_predict_and_evaluate(inputs, run_dir, tmp_path):
     assert json.loads((tmp_path / "m.json").read_text()) == expected
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("flags", [(), ("--aligned",)], ids=["rc-augmented", "aligned"])
+def test_cuda_run_trains_in_bf16_and_predicts_like_cpu(inputs, run_dir, tmp_path, flags):
+    """The CUDA path end to end: warm start of the wide heads on the GPU, bf16 autocast in
+    training and prediction, a run directory a later `predict` (also on the GPU) reproduces.
+    bf16 rounds differently from float32, so the run is compared with the CPU run's quality,
+    not its bytes."""
+    out = tmp_path / "cuda"
+    result = mxdna(*train_args(inputs, out, "--device", "cuda", *flags))
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in RUN_FILES:
+        assert (out / name).is_file(), name
+    history = (out / "history.tsv").read_text().splitlines()[1:]
+    assert all(np.isfinite(float(line.split("\t")[2])) for line in history)  # train_loss
+    accuracy = json.loads((out / "metrics.json").read_text())["test"]["accuracy"]
+    cpu = json.loads((run_dir / "metrics.json").read_text())["test"]["accuracy"]
+    assert accuracy > 0.6 and accuracy > cpu - 0.1
+    predictions = tmp_path / "p.tsv"
+    assert (
+        mxdna("predict", "--run", out, "--fasta", inputs["test"], "--out", predictions).returncode
+        == 0
+    )
+
+    def probabilities(path: Path) -> np.ndarray:
+        rows = [line.split("\t")[3:] for line in path.read_text().splitlines()[1:]]
+        return np.array(rows, dtype=float)
+
+    np.testing.assert_allclose(
+        probabilities(predictions), probabilities(out / "predictions.tsv"), atol=1e-2
+    )
+
+
 def test_two_processes_with_torchrun(inputs, tmp_path):
     torchrun = Path(sys.executable).with_name("torchrun")
     out = tmp_path / "ddp"
