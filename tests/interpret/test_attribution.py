@@ -51,7 +51,12 @@ def _check_completeness(model, tokenizer, sequences) -> None:
         assert result.token[i].sum() == pytest.approx(float(full - empty), rel=0.02, abs=1e-3)
         expected = float(full - empty)
         gap = abs(float(result.token[i].astype(np.float64).sum()) - expected)
-        assert result.completeness_gap[i] == pytest.approx(gap / max(abs(expected), 1e-3), rel=1e-3)
+        # the library takes its gap from the float64 sums; the token values it returns are
+        # float32, whose rounding moves a gap of ~1e-5 by ~1e-7 (seen: 2.332e-5 vs 2.327e-5 on
+        # another CPU), so the comparison allows that much as well as 0.1%
+        assert result.completeness_gap[i] == pytest.approx(
+            gap / max(abs(expected), 1e-3), rel=1e-3, abs=1e-6
+        )
         assert result.base[i].sum() == pytest.approx(result.token[i].sum(), rel=1e-4, abs=1e-5)
         assert len(result.base[i]) == len(sequences[i])
 
