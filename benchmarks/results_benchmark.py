@@ -11,6 +11,7 @@ one process per run, one thread each; `--jobs` runs that many at once.
 
     .venv/bin/python benchmarks/results_benchmark.py run [--tasks SUBSTR...] [--methods ...]
         [--seeds 0 1 2] [--max-train 4000] [--epochs 10] [--jobs 2] [--workdir DIR]
+        [--train-setting KEY=VALUE ...]   # ablations: extra `train:` settings for mxdna runs
     .venv/bin/python benchmarks/results_benchmark.py table [--workdir DIR]
     .venv/bin/python benchmarks/results_benchmark.py compare --before OLD_WORKDIR [--workdir DIR]
 
@@ -112,11 +113,18 @@ def _read_fasta_set(path: Path):
 
 
 def run_mxdna(
-    method: str, paths: dict[str, Path], seed: int, epochs: int, out: Path, aligned: bool
+    method: str,
+    paths: dict[str, Path],
+    seed: int,
+    epochs: int,
+    out: Path,
+    aligned: bool,
+    settings: Sequence[str] = (),
 ) -> np.ndarray:
     out.parent.mkdir(parents=True, exist_ok=True)
     config = out.with_suffix(".yaml")
-    config.write_text(f"train: {{threads: 1, epochs: {epochs}}}\n")
+    extra = "".join(f", {key}: {value}" for key, value in map(_setting, settings))
+    config.write_text(f"train: {{threads: 1, epochs: {epochs}{extra}}}\n")
     command = [
         MXDNA, "train", "--fasta", paths["train"], "--val", paths["val"], "--test", paths["test"],
         "--out", out, "--config", config, "--seed", str(seed),
@@ -130,6 +138,14 @@ def run_mxdna(
     header = lines[0].split("\t")
     columns = [i for i, name in enumerate(header) if name.startswith("p_")]
     return np.array([[float(line.split("\t")[i]) for i in columns] for line in lines[1:]])
+
+
+def _setting(text: str) -> tuple[str, str]:
+    """`KEY=VALUE` of --train-setting, as the YAML key and value it adds."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise SystemExit(f"--train-setting wants KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
 
 
 def run_baseline(method: str, paths: dict[str, Path], seed: int, epochs: int) -> np.ndarray:
@@ -171,7 +187,9 @@ def one(task: Task, method: str, seed: int, args, workdir: Path) -> Path:
     started = time.perf_counter()
     if method in MXDNA_METHODS:
         run = workdir / "runs" / slug(task.name) / slug(method) / f"seed{seed}"
-        probabilities = run_mxdna(method, paths, seed, args.epochs, run, task.aligned)
+        probabilities = run_mxdna(
+            method, paths, seed, args.epochs, run, task.aligned, args.train_setting
+        )
     else:
         probabilities = run_baseline(method, paths, seed, args.epochs)
     wall = time.perf_counter() - started
@@ -182,6 +200,7 @@ def one(task: Task, method: str, seed: int, args, workdir: Path) -> Path:
         "wall_s": round(wall, 1),
         "n_train": len(_read_fasta_set(paths["train"])),
         "epochs": args.epochs,
+        **({"train_settings": list(args.train_setting)} if args.train_setting else {}),
         **score(task, paths, probabilities),
     }
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -304,7 +323,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-train", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--train-setting",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra `train:` settings for the mxdna runs (ablations), e.g. refit_rounds=0",
+    )
     args = parser.parse_args(argv)
+    for text in args.train_setting:
+        _setting(text)  # a malformed one fails before any run
     if args.part == "run":
         run_all(args)
     elif args.part == "compare":

@@ -25,6 +25,7 @@ class TrainConfig:
     kmer_head_lr_scale: float = 1.0
     position_head_lr_scale: float = 1.0
     warm_start_heads: bool = True
+    warm_start_folds: int = 0
     warmup_fraction: float = 0.05
     grad_clip: float = 1.0
     class_weights: bool = True
@@ -67,6 +68,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise ConfigError(f"{name} must be true or false, got {value!r}")
+        folds = self.warm_start_folds
+        if not isinstance(folds, int) or isinstance(folds, bool) or folds < 0 or folds == 1:
+            raise ConfigError(f"warm_start_folds must be 0 or an integer >= 2, got {folds!r}")
         if self.refit_rounds < 0:
             raise ConfigError(f"refit_rounds must be >= 0, got {self.refit_rounds}")
         if self.learning_rate <= 0 or self.weight_decay < 0 or self.grad_clip <= 0:

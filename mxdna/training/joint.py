@@ -190,6 +190,7 @@ class _Run:
                 balanced=self.config.class_weights,
                 device=self.device,
                 seed=self.config.seed,
+                folds=self.config.warm_start_folds,
             )
         n_train = len(self.splits["train"])
         steps = math.ceil(n_train / self.config.batch_size) // self.dist.world_size

@@ -7,8 +7,10 @@ regression it stands for: on ienhancer_2l layer 2 the k-mer logistic regression 
 0.508 test MCC while every mxdna column was at 0.33-0.36, and raising the head's learning
 rate overfits elsewhere (docs/training.md). So before the first epoch the heads are set to the
 L2 logistic regression fitted on exactly the features they read (all heads together: their
-logits add), with its strength chosen by the validation split's cross-entropy; the encoder then
-learns what the regression misses (wide and deep, with the wide part fitted first).
+logits add), with its strength chosen by cross-entropy — on the validation split, or (`folds`
+>= 2) by k-fold cross-validation on the training set, which sees every training sequence
+instead of a tenth as many; the encoder then learns what the regression misses (wide and deep,
+with the wide part fitted first).
 
 Fitting is scikit-learn's L-BFGS on a sparse matrix: deterministic, a few seconds for 2,000
 sequences of 100-300 bp. Reverse-complement strands are extra rows when the run augments.
@@ -39,7 +41,8 @@ MAX_SEQUENCES = 20_000
 
 @dataclass(frozen=True)
 class WarmStart:
-    """The regression the heads start from: its inverse strength C and validation loss."""
+    """The regression the heads start from: its inverse strength C and the held-out loss that
+    chose it (on the validation split, or the mean over cross-validation folds)."""
 
     strength: float
     val_loss: float
@@ -54,11 +57,14 @@ def warm_start_wide_heads(
     device: torch.device,
     seed: int = 0,
     max_sequences: int = MAX_SEQUENCES,
+    folds: int = 0,
 ) -> WarmStart | None:
     """Set every wide head's weights and bias to the logistic regression fitted on `train`
     (class-balanced sample weights when `balanced`); None when the model has no wide head.
     Every class must occur in `train` (the run's classes are the training labels); beyond
-    `max_sequences` training sequences a sample drawn with `seed` is fitted."""
+    `max_sequences` training sequences a sample drawn with `seed` is fitted. Its strength is
+    chosen by the loss on `val` (`folds` 0) or by `folds`-fold cross-validation on `train`
+    (`WarmStart.val_loss` is then the mean held-out loss)."""
     layers = model.wide_head_layers()
     if not layers:
         return None
@@ -77,21 +83,41 @@ def warm_start_wide_heads(
     x_train, y_train = _design(model, train, chosen, device)
     x_val, y_val = _design(model, val, np.arange(len(val)), device, strands=("forward",))
     w_train, w_val = (_weights(y, n_classes, balanced) for y in (y_train, y_val))
-    best: tuple[float, float, LogisticRegression] | None = None
-    for strength in STRENGTHS:
+    labels = np.arange(n_classes)
+
+    def fit(strength: float, rows: np.ndarray | slice = slice(None)):
         regression = LogisticRegression(C=strength, max_iter=1000)
         with warnings.catch_warnings():
             # a not-quite-converged fit is still a good start; the network trains on from it
             warnings.simplefilter("ignore", ConvergenceWarning)
-            regression.fit(x_train, y_train, sample_weight=w_train)
-        probabilities = regression.predict_proba(x_val)
-        loss = log_loss(y_val, probabilities, sample_weight=w_val, labels=np.arange(n_classes))
-        if best is None or loss < best[1]:
-            best = (strength, float(loss), regression)
-    strength, loss, regression = best
+            return regression.fit(x_train[rows], y_train[rows], sample_weight=w_train[rows])
+
+    fitted = {}  # on the validation path the full fits are kept, not repeated
+
+    def held_out_loss(strength: float) -> float:
+        if folds < 2:
+            fitted[strength] = fit(strength)
+            probabilities = fitted[strength].predict_proba(x_val)
+            return float(log_loss(y_val, probabilities, sample_weight=w_val, labels=labels))
+        fold = _fold_of_rows(y_train[: len(chosen)], len(y_train), folds, seed)
+        forward = np.arange(len(y_train)) < len(chosen)  # score each sequence once
+        losses = []
+        for k in range(folds):
+            test = (fold == k) & forward
+            probabilities = _probabilities(fit(strength, fold != k), x_train[test], n_classes)
+            losses.append(
+                log_loss(y_train[test], probabilities, sample_weight=w_train[test], labels=labels)
+            )
+        return float(np.mean(losses))
+
+    losses = {strength: held_out_loss(strength) for strength in STRENGTHS}
+    strength = min(STRENGTHS, key=losses.__getitem__)  # ties: the stronger regularisation
+    loss = losses[strength]
+    regression = fitted[strength] if strength in fitted else fit(strength)
     weight, bias = _logit_weights(regression)
     _assign(layers, weight, bias)
-    logger.info("wide heads start at logistic regression C=%g (val loss %.4f)", strength, loss)
+    where = f"{folds}-fold loss" if folds >= 2 else "val loss"
+    logger.info("wide heads start at logistic regression C=%g (%s %.4f)", strength, where, loss)
     return WarmStart(strength=strength, val_loss=loss)
 
 
@@ -117,6 +143,28 @@ def _design(
             rows.append(sparse.csr_matrix(block))
             labels.append(y.numpy())
     return sparse.vstack(rows, format="csr"), np.concatenate(labels)
+
+
+def _fold_of_rows(labels: np.ndarray, n_rows: int, folds: int, seed: int) -> np.ndarray:
+    """Fold (0..folds-1) of each design row. The first len(labels) rows are the sequences;
+    rows past them are their reverse complements in the same order and share their fold, so no
+    strand pair spans train and test. Each class is dealt round the folds in a seeded order
+    (stratified: every fold's training part holds every class with two or more sequences)."""
+    n_sequences = len(labels)
+    fold = np.empty(n_sequences, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    for cls in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == cls))
+        fold[members] = np.arange(len(members)) % folds
+    return fold[np.arange(n_rows) % n_sequences]
+
+
+def _probabilities(regression, x: sparse.csr_matrix, n_classes: int) -> np.ndarray:
+    """(N, n_classes) probabilities; a class the fit never saw gets 0 (log_loss clips it)."""
+    seen = regression.predict_proba(x)
+    out = np.zeros((x.shape[0], n_classes), dtype=seen.dtype)  # float32 on float32 inputs
+    out[:, regression.classes_] = seen
+    return out
 
 
 def _weights(y: np.ndarray, n_classes: int, balanced: bool) -> np.ndarray:

@@ -37,9 +37,13 @@ def _model(n_classes: int, tokens, **heads) -> SequenceClassifier:
     return SequenceClassifier(config, tokens)
 
 
-def _head_logits(model: SequenceClassifier, split) -> tuple[np.ndarray, np.ndarray]:
-    """Logits (N, C) of the wide heads alone, and their joint inputs (N, F)."""
-    ids, offsets, mask, _ = collate(split, np.arange(len(split)))
+def _head_logits(
+    model: SequenceClassifier, split, reverse: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logits (N, C) of the wide heads alone, and their joint inputs (N, F); `reverse` reads
+    the reverse-complement strands."""
+    indices = np.arange(len(split))
+    ids, offsets, mask, _ = collate(split, indices, np.full(len(split), reverse))
     features = model.wide_head_features(ids, offsets, mask)
     layers = model.wide_head_layers()
     with torch.no_grad():
@@ -116,3 +120,68 @@ def test_a_model_without_wide_heads_is_left_alone_and_the_setting_is_validated()
     assert TrainConfig().warm_start_heads is True
     with pytest.raises(ConfigError, match="warm_start_heads"):
         TrainConfig(warm_start_heads="yes")
+
+
+def test_cross_validation_chooses_the_strength_on_training_data_not_on_validation():
+    """With `folds` the validation split is not consulted: given a validation split whose
+    labels are inverted, the validation choice flees to the strongest regularisation, while
+    5-fold cross-validation on the clean training data keeps a weaker one; either way the
+    heads end as the regression at the chosen C fitted on every training sequence."""
+    tokenizer = KmerTokenizer(k=3)
+    (train_x, train_y), (val_x, val_y) = _data(300, 6), _data(200, 7)
+    train = encode_split(tokenizer, train_x, train_y, both_strands=True)
+    inverted = encode_split(tokenizer, val_x, 1 - val_y, both_strands=False)
+    by_val = warm_start_wide_heads(
+        _model(2, tokenizer.tokens, position_head=30), train, inverted, balanced=False, device=CPU
+    )
+    model = _model(2, tokenizer.tokens, position_head=30)
+    by_cv = warm_start_wide_heads(model, train, inverted, balanced=False, device=CPU, folds=5)
+    assert by_val is not None and by_cv is not None
+    assert by_val.strength == 0.01 and by_cv.strength > 0.01
+    assert by_cv.val_loss < np.log(2)  # the mean held-out loss, better than chance
+
+    logits, inputs = _head_logits(model, train)
+    reference = LogisticRegression(C=by_cv.strength, max_iter=1000)
+    design = np.vstack([inputs, _head_logits(model, train, reverse=True)[1]])
+    reference.fit(design, np.concatenate([train_y, train_y]))
+    probabilities = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+    # weakly regularised (C >= 1), L-BFGS stops at its tolerance a little apart from run to run
+    # (threads, row order of the sparse vs dense design): 1e-3-sized differences, not 1e-1
+    np.testing.assert_allclose(probabilities, reference.predict_proba(inputs), atol=1e-2)
+    assert (logits.argmax(1) == train_y).mean() > 0.95
+
+
+def test_folds_keep_strand_pairs_together_and_every_class_in_every_training_part():
+    from mxdna.training.warm_start import _fold_of_rows
+
+    labels = np.array([0] * 23 + [1] * 7 + [2] * 2)
+    fold = _fold_of_rows(labels, 2 * len(labels), 5, seed=3)
+    n = len(labels)
+    assert np.array_equal(fold[:n], fold[n:])  # a sequence and its reverse complement
+    assert np.array_equal(fold, _fold_of_rows(labels, 2 * n, 5, seed=3))  # seeded
+    assert not np.array_equal(fold, _fold_of_rows(labels, 2 * n, 5, seed=4))
+    for cls in (0, 1, 2):
+        counts = np.bincount(fold[:n][labels == cls], minlength=5)
+        assert counts.max() - counts.min() <= 1  # dealt round the folds
+        for k in range(5):
+            assert np.any(labels[fold[:n] != k] == cls)  # each training part sees each class
+
+
+def test_cross_validation_survives_a_class_a_fold_never_saw():
+    """One sequence of a third class: the fold that holds it trains without that class; its
+    held-out probability for it is 0, which log_loss clips, and the run goes on."""
+    tokenizer = CharTokenizer()
+    sequences, labels = _data(120, 8)
+    labels[5] = 2
+    train = encode_split(tokenizer, sequences, labels, both_strands=False)
+    model = _model(3, tokenizer.tokens, kmer_head=2)
+    chosen = warm_start_wide_heads(model, train, train, balanced=False, device=CPU, folds=4)
+    assert chosen is not None and np.isfinite(chosen.val_loss)
+    assert torch.all(model.kmer_head.linear.weight.abs().sum(dim=1) > 0)
+
+
+@pytest.mark.parametrize("folds", [1, -1, True, 2.5, "5"])
+def test_warm_start_folds_is_validated(folds):
+    assert TrainConfig().warm_start_folds == 0
+    with pytest.raises(ConfigError, match="warm_start_folds"):
+        TrainConfig(warm_start_folds=folds)
