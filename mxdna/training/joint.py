@@ -182,8 +182,9 @@ class _Run:
         self.encoder_config = self.model_config()
         self.model = SequenceClassifier(self.encoder_config, self.tokenizer.tokens).to(self.device)
         self.encode()
+        self.warm_start: dict[str, Any] | None = None  # what metrics.json says of it
         if checkpoint is None and self.config.warm_start_heads:
-            warm_start_wide_heads(
+            chosen = warm_start_wide_heads(
                 self.model,
                 self.splits["train"],
                 self.splits["val"],
@@ -192,6 +193,13 @@ class _Run:
                 seed=self.config.seed,
                 folds=self.config.warm_start_folds,
             )
+            if chosen is not None:
+                folds = self.config.warm_start_folds
+                self.warm_start = {
+                    "C": chosen.strength,
+                    "held_out_loss": round(chosen.val_loss, 6),
+                    "chosen_on": f"{folds}-fold cross-validation" if folds else "validation",
+                }
         n_train = len(self.splits["train"])
         steps = math.ceil(n_train / self.config.batch_size) // self.dist.world_size
         counts = np.bincount(self.y["train"], minlength=len(self.classes))
@@ -230,6 +238,7 @@ class _Run:
         self.best = dict(state["best"])
         self.bad_epochs = int(state["bad_epochs"])
         self.churn = float(state["churn"])
+        self.warm_start = state.get("warm_start")  # absent in checkpoints of older mxdna
         self.first_epoch = int(state["epoch"]) + 1
         torch.set_rng_state(state["torch_rng"])
 
@@ -305,6 +314,7 @@ class _Run:
             "best": self.best,
             "bad_epochs": self.bad_epochs,
             "churn": self.churn,
+            "warm_start": self.warm_start,
             "tokenizer": _tokenizer_json(self.tokenizer),
             "torch_rng": torch.get_rng_state(),
         }
@@ -316,6 +326,8 @@ class _Run:
         self.model.load_state_dict(self.best["state"])
         self.trainer.model = self.model
         results: dict[str, Any] = {"best_epoch": self.best["epoch"], "classes": list(self.classes)}
+        if self.warm_start is not None:
+            results["warm_start"] = self.warm_start
         splits = {"val": self.data.val, "test": self.data.test}
         predictions = None
         for name, data in splits.items():

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mxdna.training.warm_start import STRENGTHS
+
 MXDNA = str(Path(sys.executable).with_name("mxdna"))
 TINY = """\
 train: {epochs: 6, batch_size: 16, learning_rate: 0.005, vocab_size: 64, tokenizer_iterations: 2,
@@ -99,6 +101,10 @@ def test_run_directory_is_complete(run_dir):
     for split in ("val", "test"):
         assert set(metrics[split]) == {"accuracy", "mcc", "macro_f1", "auroc", "auprc"}
     assert metrics["test"]["accuracy"] > 0.6  # the planted site is learnable
+    # which regression the k-mer head started from (kept through --resume: the resume test)
+    assert metrics["warm_start"]["C"] in STRENGTHS
+    assert metrics["warm_start"]["chosen_on"] == "validation"
+    assert 0 < metrics["warm_start"]["held_out_loss"] < 1
     history = (run_dir / "history.tsv").read_text().splitlines()
     assert history[0].startswith("epoch\tround\ttrain_loss") and len(history) == 7
     assert {line.split("\t")[1] for line in history[1:]} == {"0", "1"}  # two tokenizer rounds
