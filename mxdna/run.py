@@ -5,7 +5,8 @@
       tokenizer.json    the final tokenizer (any kind; `mxdna.tokenizer.load_tokenizer`)
       model.safetensors the final (best) weights
       metrics.json      {"val": {...}, "test": {...}} with accuracy, mcc, macro_f1, auroc, auprc;
-                        best_epoch, classes, warm_start (the linear heads' starting regression)
+                        best_epoch, classes, warm_start_C / _loss / _chosen_on (the linear
+                        heads' starting regression); only the splits are objects
       history.tsv       one row per epoch (round, loss, learning rate, tokenizer and val metrics)
       predictions.tsv   test-set predictions (id, label, predicted, p_<class>...)
       checkpoint.pt     resume state (tensors and plain values; read with weights_only=True)

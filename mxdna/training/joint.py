@@ -195,10 +195,11 @@ class _Run:
             )
             if chosen is not None:
                 folds = self.config.warm_start_folds
+                # flat scalars: readers of metrics.json take every object in it for a split
                 self.warm_start = {
-                    "C": chosen.strength,
-                    "held_out_loss": round(chosen.val_loss, 6),
-                    "chosen_on": f"{folds}-fold cross-validation" if folds else "validation",
+                    "warm_start_C": chosen.strength,
+                    "warm_start_loss": round(chosen.val_loss, 6),
+                    "warm_start_chosen_on": f"{folds}-fold CV" if folds else "validation",
                 }
         n_train = len(self.splits["train"])
         steps = math.ceil(n_train / self.config.batch_size) // self.dist.world_size
@@ -326,8 +327,7 @@ class _Run:
         self.model.load_state_dict(self.best["state"])
         self.trainer.model = self.model
         results: dict[str, Any] = {"best_epoch": self.best["epoch"], "classes": list(self.classes)}
-        if self.warm_start is not None:
-            results["warm_start"] = self.warm_start
+        results.update(self.warm_start or {})
         splits = {"val": self.data.val, "test": self.data.test}
         predictions = None
         for name, data in splits.items():

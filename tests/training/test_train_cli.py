@@ -102,9 +102,10 @@ def test_run_directory_is_complete(run_dir):
         assert set(metrics[split]) == {"accuracy", "mcc", "macro_f1", "auroc", "auprc"}
     assert metrics["test"]["accuracy"] > 0.6  # the planted site is learnable
     # which regression the k-mer head started from (kept through --resume: the resume test)
-    assert metrics["warm_start"]["C"] in STRENGTHS
-    assert metrics["warm_start"]["chosen_on"] == "validation"
-    assert 0 < metrics["warm_start"]["held_out_loss"] < 1
+    assert metrics["warm_start_C"] in STRENGTHS
+    assert metrics["warm_start_chosen_on"] == "validation"
+    assert 0 < metrics["warm_start_loss"] < 1
+    assert {k for k, v in metrics.items() if isinstance(v, dict)} == {"val", "test"}
     history = (run_dir / "history.tsv").read_text().splitlines()
     assert history[0].startswith("epoch\tround\ttrain_loss") and len(history) == 7
     assert {line.split("\t")[1] for line in history[1:]} == {"0", "1"}  # two tokenizer rounds
