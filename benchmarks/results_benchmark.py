@@ -119,11 +119,11 @@ def run_mxdna(
     epochs: int,
     out: Path,
     aligned: bool,
-    settings: Sequence[str] = (),
+    settings: Sequence[tuple[str, str]] = (),
 ) -> np.ndarray:
     out.parent.mkdir(parents=True, exist_ok=True)
     config = out.with_suffix(".yaml")
-    extra = "".join(f", {key}: {value}" for key, value in map(_setting, settings))
+    extra = "".join(f", {key}: {value}" for key, value in settings)
     config.write_text(f"train: {{threads: 1, epochs: {epochs}{extra}}}\n")
     command = [
         MXDNA, "train", "--fasta", paths["train"], "--val", paths["val"], "--test", paths["test"],
@@ -188,7 +188,7 @@ def one(task: Task, method: str, seed: int, args, workdir: Path) -> Path:
     if method in MXDNA_METHODS:
         run = workdir / "runs" / slug(task.name) / slug(method) / f"seed{seed}"
         probabilities = run_mxdna(
-            method, paths, seed, args.epochs, run, task.aligned, args.train_setting
+            method, paths, seed, args.epochs, run, task.aligned, args.train_settings
         )
     else:
         probabilities = run_baseline(method, paths, seed, args.epochs)
@@ -331,8 +331,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="extra `train:` settings for the mxdna runs (ablations), e.g. refit_rounds=0",
     )
     args = parser.parse_args(argv)
-    for text in args.train_setting:
-        _setting(text)  # a malformed one fails before any run
+    args.train_settings = [_setting(text) for text in args.train_setting]  # fails before runs
     if args.part == "run":
         run_all(args)
     elif args.part == "compare":

@@ -194,12 +194,11 @@ class _Run:
                 folds=self.config.warm_start_folds,
             )
             if chosen is not None:
-                folds = self.config.warm_start_folds
                 # flat scalars: readers of metrics.json take every object in it for a split
                 self.warm_start = {
                     "warm_start_C": chosen.strength,
-                    "warm_start_loss": round(chosen.val_loss, 6),
-                    "warm_start_chosen_on": f"{folds}-fold CV" if folds else "validation",
+                    "warm_start_loss": round(chosen.held_out_loss, 6),
+                    "warm_start_chosen_on": chosen.chosen_on,
                 }
         n_train = len(self.splits["train"])
         steps = math.ceil(n_train / self.config.batch_size) // self.dist.world_size

@@ -41,11 +41,12 @@ MAX_SEQUENCES = 20_000
 
 @dataclass(frozen=True)
 class WarmStart:
-    """The regression the heads start from: its inverse strength C and the held-out loss that
-    chose it (on the validation split, or the mean over cross-validation folds)."""
+    """The regression the heads start from: its inverse strength C, the held-out loss that
+    chose it, and what it was held out from ("validation" or "5-fold CV": the mean over folds)."""
 
     strength: float
-    val_loss: float
+    held_out_loss: float
+    chosen_on: str
 
 
 def warm_start_wide_heads(
@@ -63,8 +64,8 @@ def warm_start_wide_heads(
     (class-balanced sample weights when `balanced`); None when the model has no wide head.
     Every class must occur in `train` (the run's classes are the training labels); beyond
     `max_sequences` training sequences a sample drawn with `seed` is fitted. Its strength is
-    chosen by the loss on `val` (`folds` 0) or by `folds`-fold cross-validation on `train`
-    (`WarmStart.val_loss` is then the mean held-out loss)."""
+    chosen by the loss on `val` (`folds` 0; `val` is not read otherwise) or by `folds`-fold
+    cross-validation on `train`."""
     layers = model.wide_head_layers()
     if not layers:
         return None
@@ -81,8 +82,7 @@ def warm_start_wide_heads(
         firsts = [np.flatnonzero(train.labels == c)[0] for c in missing]
         chosen = np.sort(np.concatenate([chosen, np.asarray(firsts, dtype=chosen.dtype)]))
     x_train, y_train = _design(model, train, chosen, device)
-    x_val, y_val = _design(model, val, np.arange(len(val)), device, strands=("forward",))
-    w_train, w_val = (_weights(y, n_classes, balanced) for y in (y_train, y_val))
+    w_train = _weights(y_train, n_classes, balanced)
     labels = np.arange(n_classes)
 
     def fit(strength: float, rows: np.ndarray | slice = slice(None)):
@@ -92,33 +92,46 @@ def warm_start_wide_heads(
             warnings.simplefilter("ignore", ConvergenceWarning)
             return regression.fit(x_train[rows], y_train[rows], sample_weight=w_train[rows])
 
-    fitted = {}  # on the validation path the full fits are kept, not repeated
-
-    def held_out_loss(strength: float) -> float:
-        if folds < 2:
-            fitted[strength] = fit(strength)
-            probabilities = fitted[strength].predict_proba(x_val)
-            return float(log_loss(y_val, probabilities, sample_weight=w_val, labels=labels))
+    if folds >= 2:
+        chosen_on, fitted = f"{folds}-fold CV", {}
         fold = _fold_of_rows(y_train[: len(chosen)], len(y_train), folds, seed)
         forward = np.arange(len(y_train)) < len(chosen)  # score each sequence once
-        losses = []
-        for k in range(folds):
-            test = (fold == k) & forward
-            probabilities = _probabilities(fit(strength, fold != k), x_train[test], n_classes)
-            losses.append(
-                log_loss(y_train[test], probabilities, sample_weight=w_train[test], labels=labels)
-            )
-        return float(np.mean(losses))
+        tests = [(fold != k, (fold == k) & forward) for k in range(folds)]
 
-    losses = {strength: held_out_loss(strength) for strength in STRENGTHS}
+        def held_out_loss(strength: float) -> float:
+            losses = []
+            for rows, test in tests:
+                probabilities = _probabilities(fit(strength, rows), x_train[test], n_classes)
+                weights = w_train[test]
+                losses.append(
+                    log_loss(y_train[test], probabilities, sample_weight=weights, labels=labels)
+                )
+            return float(np.mean(losses))
+
+        losses = {strength: held_out_loss(strength) for strength in STRENGTHS}
+    else:
+        # the validation split is read only here; the full fits are kept, not repeated
+        chosen_on = "validation"
+        x_val, y_val = _design(model, val, np.arange(len(val)), device, strands=("forward",))
+        w_val = _weights(y_val, n_classes, balanced)
+        fitted = {strength: fit(strength) for strength in STRENGTHS}
+        losses = {
+            strength: float(
+                log_loss(y_val, r.predict_proba(x_val), sample_weight=w_val, labels=labels)
+            )
+            for strength, r in fitted.items()
+        }
     strength = min(STRENGTHS, key=losses.__getitem__)  # ties: the stronger regularisation
-    loss = losses[strength]
     regression = fitted[strength] if strength in fitted else fit(strength)
     weight, bias = _logit_weights(regression)
     _assign(layers, weight, bias)
-    where = f"{folds}-fold loss" if folds >= 2 else "val loss"
-    logger.info("wide heads start at logistic regression C=%g (%s %.4f)", strength, where, loss)
-    return WarmStart(strength=strength, val_loss=loss)
+    logger.info(
+        "wide heads start at logistic regression C=%g (%s loss %.4f)",
+        strength,
+        chosen_on,
+        losses[strength],
+    )
+    return WarmStart(strength=strength, held_out_loss=losses[strength], chosen_on=chosen_on)
 
 
 def _design(

@@ -63,7 +63,7 @@ def test_heads_start_as_the_regression_chosen_on_validation(classes):
     model = _model(n_classes, tokenizer.tokens, kmer_head=2, position_head=30)
     chosen = warm_start_wide_heads(model, train, val, balanced=False, device=CPU)
 
-    assert chosen is not None and chosen.val_loss < np.log(n_classes)  # better than chance
+    assert chosen is not None and chosen.held_out_loss < np.log(n_classes)  # better than chance
     logits, inputs = _head_logits(model, val)
     _, train_inputs = _head_logits(model, train)
     reference = LogisticRegression(C=chosen.strength, max_iter=1000).fit(train_inputs, train_y)
@@ -138,7 +138,8 @@ def test_cross_validation_chooses_the_strength_on_training_data_not_on_validatio
     by_cv = warm_start_wide_heads(model, train, inverted, balanced=False, device=CPU, folds=5)
     assert by_val is not None and by_cv is not None
     assert by_val.strength == 0.01 and by_cv.strength > 0.01
-    assert by_cv.val_loss < np.log(2)  # the mean held-out loss, better than chance
+    assert (by_val.chosen_on, by_cv.chosen_on) == ("validation", "5-fold CV")
+    assert by_cv.held_out_loss < np.log(2)  # the mean held-out loss, better than chance
 
     logits, inputs = _head_logits(model, train)
     reference = LogisticRegression(C=by_cv.strength, max_iter=1000)
@@ -176,7 +177,7 @@ def test_cross_validation_survives_a_class_a_fold_never_saw():
     train = encode_split(tokenizer, sequences, labels, both_strands=False)
     model = _model(3, tokenizer.tokens, kmer_head=2)
     chosen = warm_start_wide_heads(model, train, train, balanced=False, device=CPU, folds=4)
-    assert chosen is not None and np.isfinite(chosen.val_loss)
+    assert chosen is not None and np.isfinite(chosen.held_out_loss)
     assert torch.all(model.kmer_head.linear.weight.abs().sum(dim=1) > 0)
 
 
