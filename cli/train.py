@@ -208,6 +208,9 @@ def _restore(run_dir: Path) -> tuple[RunDirectory, Trainer, Any, tuple[str, ...]
     run = RunDirectory(run_dir)
     model, tokenizer, classes = run.read_model()
     train_config, _, _ = run.read_config()
+    # the run's thread count: another count sums in another order, so the probabilities
+    # would differ from the run's predictions.tsv in the last digits
+    set_torch_threads(train_config.threads)
     device = resolve_device("auto")
     model.to(device)
     trainer = Trainer(model, train_config, device=device, total_steps=1, class_weights=None)
