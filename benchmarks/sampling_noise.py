@@ -148,7 +148,7 @@ def report(
                     [score(task.metric, y, p, everything, k) for p in seeds]
                 )
                 published, inside = "–", "–"
-                if task.published_no_pretraining:
+                if task.published_no_pretraining and not drop_ids:  # published: full test set
                     label, value = task.published_no_pretraining
                     low, high = np.percentile(means[method], [2.5, 97.5])
                     published, inside = f"{label} {value}", "yes" if low <= value <= high else "no"
