@@ -50,7 +50,9 @@ def read_predictions(path: Path) -> tuple[list[str], list[str], list[str]]:
 
 def mcc_from_confusion(confusion: np.ndarray) -> float:
     """Matthews correlation (multiclass, as scikit-learn) of a (K, K) confusion matrix whose rows
-    are true classes; 0 where it is undefined."""
+    are true classes; 0 where it is undefined. Not `mxdna.training.metrics`: the bootstrap scores
+    ~10^5 resampled confusion matrices, and the full-set values are checked against the stored
+    scikit-learn results (`_check_against_results`)."""
     true_sum, predicted_sum = confusion.sum(axis=1), confusion.sum(axis=0)
     n, correct = confusion.sum(), np.trace(confusion)
     covariance = correct * n - true_sum @ predicted_sum
@@ -113,6 +115,29 @@ def _range(values: np.ndarray, digits: int) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def seed_scores(
+    task: Task, y: np.ndarray, predicted: dict[str, list[np.ndarray]], k: int
+) -> dict[str, list[float]]:
+    """Per method, the metric of each seed on the whole (kept) test set, unscaled."""
+    everything = np.arange(len(y))
+    return {
+        method: [score(task.metric, y, p, everything, k) for p in seeds]
+        for method, seeds in predicted.items()
+    }
+
+
+def _check_against_results(
+    task: Task, workdir: Path, scores: dict[str, list[float]], split: str
+) -> None:
+    """The metric recomputed here from predictions.tsv must equal what `results_benchmark.py`
+    stored for the run (scikit-learn's), seed by seed."""
+    for method, values in scores.items():
+        stored = sorted((workdir / "results" / slug(task.name) / slug(method)).glob("seed*.json"))
+        for path, value in zip(stored, values, strict=True):
+            if not np.isclose(value, json.loads(path.read_text())[split][task.metric], atol=1e-9):
+                raise SystemExit(f"{path}: {split} {task.metric} does not match its predictions")
+
+
 def report(
     workdir: Path, tasks: Sequence[Task], resamples: int, seed: int, before: Path | None = None
 ) -> str:
@@ -135,53 +160,51 @@ def report(
             y, predicted, k = load_task_runs(task, workdir, drop_ids)
             if not predicted:
                 continue
-            rng = np.random.default_rng(seed)
-            samples = rng.integers(0, len(y), size=(resamples, len(y)))
+            scores = seed_scores(task, y, predicted, k)
+            _check_against_results(task, workdir, scores, split)
+            full = {m: task.scale * float(np.mean(v)) for m, v in scores.items()}
+            samples = np.random.default_rng(seed).integers(0, len(y), size=(resamples, len(y)))
             means = resampled_means(task, y, predicted, k, samples)
             digits = 1 if task.scale == 100 else 3
             unit = "MCC×100" if task.scale == 100 else task.metric
             name = f"{task.name}{suffix} ({unit})"
-            everything = np.arange(len(y))
-            _check_against_results(task, workdir, y, predicted, k, split)
-            for method, seeds in predicted.items():
-                full = task.scale * np.mean(
-                    [score(task.metric, y, p, everything, k) for p in seeds]
-                )
+            for method in predicted:
                 published, inside = "–", "–"
                 if task.published_no_pretraining and not drop_ids:  # published: full test set
                     label, value = task.published_no_pretraining
                     low, high = np.percentile(means[method], [2.5, 97.5])
                     published, inside = f"{label} {value}", "yes" if low <= value <= high else "no"
                 per_method.append(
-                    f"| {name} | {method} | {len(seeds)} | {full:.{digits}f} | "
-                    f"{_range(means[method], digits)} | {published} | {inside} |"
+                    f"| {name} | {method} | {len(predicted[method])} | "
+                    f"{full[method]:.{digits}f} | {_range(means[method], digits)} | "
+                    f"{published} | {inside} |"
                 )
-            if before is not None:
-                y_before, predicted_before, _ = load_task_runs(task, before, drop_ids)
-                if predicted_before and not np.array_equal(y_before, y):
-                    raise SystemExit(f"{task.name}: the two workdirs scored other test sets")
-                then = resampled_means(task, y, predicted_before, k, samples)
-                for method in sorted(set(means) & set(then)):
-                    a, b = (
-                        task.scale
-                        * np.mean([score(task.metric, y, p, everything, k) for p in runs[method]])
-                        for runs in (predicted_before, predicted)
-                    )
-                    seeds = min(len(predicted[method]), len(predicted_before[method]))
-                    changes.append(
-                        f"| {name} | {method} | {seeds} | {a:.{digits}f} | {b:.{digits}f} | "
-                        f"{b - a:+.{digits}f} {_range(means[method] - then[method], digits)} |"
-                    )
             if LEARNED in means and set(means) - {LEARNED}:
-                cells = []
-                for other in others:
-                    if other not in means:
-                        cells.append("–")
-                        continue
-                    difference = means[LEARNED] - means[other]
-                    full = _full_difference(task, y, predicted, k, other)
-                    cells.append(f"{full:+.{digits}f} {_range(difference, digits)}")
+                cells = [
+                    f"{full[LEARNED] - full[other]:+.{digits}f} "
+                    f"{_range(means[LEARNED] - means[other], digits)}"
+                    if other in means
+                    else "–"
+                    for other in others
+                ]
                 pairs.append(f"| {name} | " + " | ".join(cells) + " |")
+            if before is None:
+                continue
+            y_before, predicted_before, _ = load_task_runs(task, before, drop_ids)
+            if predicted_before and not np.array_equal(y_before, y):
+                raise SystemExit(f"{task.name}: the two workdirs scored other test sets")
+            then = resampled_means(task, y, predicted_before, k, samples)
+            full_then = {
+                m: task.scale * float(np.mean(v))
+                for m, v in seed_scores(task, y, predicted_before, k).items()
+            }
+            for method in sorted(set(means) & set(then)):
+                seeds = min(len(predicted[method]), len(predicted_before[method]))
+                a, b = full_then[method], full[method]
+                changes.append(
+                    f"| {name} | {method} | {seeds} | {a:.{digits}f} | {b:.{digits}f} | "
+                    f"{b - a:+.{digits}f} {_range(means[method] - then[method], digits)} |"
+                )
     return "\n".join(
         [
             f"Workdir {workdir}; {resamples} resamples of the test set (seed {seed}).",
@@ -206,36 +229,6 @@ def report(
             ),
         ]
     )
-
-
-def _check_against_results(
-    task: Task,
-    workdir: Path,
-    y: np.ndarray,
-    predicted: dict[str, list[np.ndarray]],
-    k: int,
-    split: str,
-) -> None:
-    """The metric recomputed here from predictions.tsv must equal what `results_benchmark.py`
-    stored for the run (scikit-learn's), seed by seed."""
-    everything = np.arange(len(y))
-    for method, seeds in predicted.items():
-        stored = sorted((workdir / "results" / slug(task.name) / slug(method)).glob("seed*.json"))
-        for path, p in zip(stored, seeds, strict=True):
-            expected = json.loads(path.read_text())[split][task.metric]
-            if not np.isclose(score(task.metric, y, p, everything, k), expected, atol=1e-9):
-                raise SystemExit(f"{path}: {split} {task.metric} does not match its predictions")
-
-
-def _full_difference(
-    task: Task, y: np.ndarray, predicted: dict[str, list[np.ndarray]], k: int, other: str
-) -> float:
-    everything = np.arange(len(y))
-    means = [
-        np.mean([score(task.metric, y, p, everything, k) for p in predicted[m]])
-        for m in (LEARNED, other)
-    ]
-    return task.scale * float(means[0] - means[1])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
