@@ -227,8 +227,9 @@ def predict(run_dir, fasta, out) -> None:
     _, trainer, tokenizer, classes = _restore(run_dir)
     data = load_fasta_set(list(fasta))
     dummy = [0] * len(data)
+    both = trainer.config.average_strands
     probabilities = trainer.predict(
-        encode_split(tokenizer, data.sequences, dummy, both_strands=False)
+        encode_split(tokenizer, data.sequences, dummy, both_strands=both)
     )
     target = RunDirectory(out.parent)
     write_predictions(target, out.name, data, probabilities, classes)
@@ -255,7 +256,8 @@ def evaluate(run_dir, fasta, labels, label_key, merge_labels, keep_classes, out)
     if unknown:
         raise LabelError(f"classes unknown to the run: {', '.join(unknown)}")
     y = [classes.index(label) for label in data.labels]
-    probabilities = trainer.predict(encode_split(tokenizer, data.sequences, y, both_strands=False))
+    both = trainer.config.average_strands
+    probabilities = trainer.predict(encode_split(tokenizer, data.sequences, y, both_strands=both))
     metrics = classification_metrics(y, probabilities)
     text = json.dumps(metrics, indent=2)
     if out is not None:

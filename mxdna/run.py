@@ -128,7 +128,8 @@ class RunDirectory:
         try:
             data = yaml.safe_load(self.require("config.yaml").read_text())
             return (
-                TrainConfig.from_dict(data["train"]),
+                # runs written before strand averaging existed scored one strand
+                TrainConfig.from_dict({"rc_average": False, **data["train"]}),
                 # runs written before the k-mer head existed have no such setting (or weights)
                 EncoderConfig.from_dict({"kmer_head": 0, **data["model"]}),
                 tuple(data["classes"]),

@@ -30,6 +30,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     class_weights: bool = True
     rc_augment: bool = True
+    rc_average: bool = True
     aligned: bool = False
     patience: int = 4
     monitor: str = "mcc"
@@ -60,6 +61,7 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         for name in (
             "rc_augment",
+            "rc_average",
             "aligned",
             "class_weights",
             "progressive_aggregation",
@@ -94,6 +96,13 @@ class TrainConfig:
         (a splice site read backwards is not one), and a position read-out would learn both
         orientations at once (uci_splice with the position head: 0.851 with, 0.894 without)."""
         return self.rc_augment and not self.aligned
+
+    @property
+    def average_strands(self) -> bool:
+        """Score a sequence as the mean of the class probabilities of its two strands? Only for
+        a model trained on both (`augment_reverse_complement`): there either strand is a valid
+        view of the same element, and their mean is a less noisy call than one of them."""
+        return self.rc_average and self.augment_reverse_complement
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -152,7 +152,10 @@ class _Run:
                 self.tokenizer, self.data.train.sequences, self.y["train"], both_strands=both
             ),
             "val": encode_split(
-                self.tokenizer, self.data.val.sequences, self.y["val"], both_strands=False
+                self.tokenizer,
+                self.data.val.sequences,
+                self.y["val"],
+                both_strands=self.config.average_strands,
             ),
         }
 
@@ -332,7 +335,12 @@ class _Run:
         for name, data in splits.items():
             if data is None:
                 continue
-            encoded = encode_split(self.tokenizer, data.sequences, self.y[name], both_strands=False)
+            encoded = encode_split(
+                self.tokenizer,
+                data.sequences,
+                self.y[name],
+                both_strands=self.config.average_strands,
+            )
             probabilities = self.trainer.predict(encoded)
             results[name] = classification_metrics(self.y[name], probabilities)
             if name == "test":

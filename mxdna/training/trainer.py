@@ -123,13 +123,22 @@ class Trainer:
 
     @torch.no_grad()
     def predict(self, split: EncodedSplit) -> np.ndarray:
-        """Class probabilities (N, C), float64, in the split's order (eval mode, one strand)."""
+        """Class probabilities (N, C), float64, in the split's order (eval mode). A split
+        encoded with both strands is scored as the mean of the two strands' probabilities."""
+        probabilities = self._predict_strand(split, reverse=False)
+        if split.rc_ids:
+            probabilities = (probabilities + self._predict_strand(split, reverse=True)) / 2
+        return probabilities
+
+    def _predict_strand(self, split: EncodedSplit, *, reverse: bool) -> np.ndarray:
+        """(N, C) probabilities of one strand of every sequence."""
         self.model.eval()
         out = None
         for indices in bucketed_batches(
             split.lengths, 4 * self.config.batch_size, seed=0, epoch=0, shuffle=False
         ):
-            ids, offsets, mask, _ = (t.to(self.device) for t in collate(split, indices))
+            flip = np.full(len(indices), True) if reverse else None
+            ids, offsets, mask, _ = (t.to(self.device) for t in collate(split, indices, flip))
             with self._autocast():
                 logits = self.model(ids, offsets, mask)
             probabilities = torch.softmax(logits.float(), dim=-1).double().cpu().numpy()

@@ -173,6 +173,33 @@ def test_predict_and_evaluate(inputs, run_dir, tmp_path):
     assert json.loads((tmp_path / "m.json").read_text()) == expected
 
 
+def test_runs_from_before_strand_averaging_still_predict_one_strand(inputs, run_dir, tmp_path):
+    """The run scores both strands (`rc_average`, trained with reverse complements); a run
+    directory written before the setting existed has no such key and keeps scoring one strand,
+    exactly as `rc_average: false` does."""
+    import shutil
+
+    import yaml
+
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert config["train"]["rc_average"] is True
+    outputs = {}
+    for name, value in (("older", None), ("one_strand", False)):
+        copy = tmp_path / name
+        shutil.copytree(run_dir, copy)
+        settings = yaml.safe_load((copy / "config.yaml").read_text())
+        settings["train"].pop("rc_average")
+        if value is not None:
+            settings["train"]["rc_average"] = value
+        (copy / "config.yaml").write_text(yaml.safe_dump(settings))
+        out = tmp_path / f"{name}.tsv"
+        result = mxdna("predict", "--run", copy, "--fasta", inputs["test"], "--out", out)
+        assert result.returncode == 0, result.stderr
+        outputs[name] = out.read_text()
+    assert outputs["older"] == outputs["one_strand"]
+    assert outputs["older"] != (run_dir / "predictions.tsv").read_text()
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("flags", [(), ("--aligned",)], ids=["rc-augmented", "aligned"])
 def test_cuda_run_trains_in_bf16_and_predicts_like_cpu(inputs, run_dir, tmp_path, flags):

@@ -178,3 +178,41 @@ def test_wide_heads_train_at_their_own_learning_rates():
     for bad in (0, -1.0, True, "fast"):
         with pytest.raises(ConfigError, match="position_head_lr_scale"):
             TrainConfig(position_head_lr_scale=bad)
+
+
+def test_prediction_averages_the_two_strands_when_the_split_holds_both():
+    """A split encoded with both strands is scored as the mean of each strand's probabilities
+    (each strand scored alone as its own one-strand split); only models trained on both
+    strands average (`average_strands`)."""
+    import torch
+
+    from mxdna.model.config import EncoderConfig
+    from mxdna.model.encoder import SequenceClassifier
+    from mxdna.tokenizer import KmerTokenizer
+    from mxdna.training.trainer import Trainer
+
+    rng = np.random.default_rng(0)
+    sequences = ["".join(rng.choice(list("ACGT"), size=int(n))) for n in rng.integers(20, 60, 24)]
+    tokenizer = KmerTokenizer(k=3)
+    torch.manual_seed(0)
+    model = SequenceClassifier(EncoderConfig(d_model=16, n_heads=2), tokenizer.tokens)
+    trainer = Trainer(
+        model, TrainConfig(threads=1), device=torch.device("cpu"), total_steps=4, class_weights=None
+    )
+    labels = np.arange(24) % 2
+    trainer.train_epoch(encode_split(tokenizer, sequences, labels, both_strands=True), 0)
+    forward = trainer.predict(encode_split(tokenizer, sequences, labels, both_strands=False))
+    reverse = trainer.predict(
+        encode_split(
+            tokenizer, [reverse_complement(s) for s in sequences], labels, both_strands=False
+        )
+    )
+    both = trainer.predict(encode_split(tokenizer, sequences, labels, both_strands=True))
+    np.testing.assert_allclose(both, (forward + reverse) / 2, rtol=0, atol=1e-12)
+    assert np.abs(forward - reverse).max() > 1e-4  # the strands do differ: a real average
+    assert TrainConfig().average_strands
+    assert not TrainConfig(aligned=True).average_strands  # the strand is part of the signal
+    assert not TrainConfig(rc_augment=False).average_strands  # never trained on the other
+    assert not TrainConfig(rc_average=False).average_strands
+    with pytest.raises(ConfigError, match="rc_average"):
+        TrainConfig(rc_average="yes")
