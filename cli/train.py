@@ -19,12 +19,11 @@ from mxdna.io.writers import atomic_open, check_writable
 from mxdna.run import RunDirectory
 from mxdna.splits import hash_split
 from mxdna.tokenizer import load_tokenizer
-from mxdna.training.batches import encode_split
 from mxdna.training.config import TOKENIZER_CHOICES, TrainConfig
 from mxdna.training.distributed import Distributed, set_torch_threads
 from mxdna.training.joint import RunData, resolve_device, train_run, write_predictions
 from mxdna.training.metrics import classification_metrics
-from mxdna.training.trainer import Trainer
+from mxdna.training.trainer import Trainer, encode_for_prediction
 
 _label_options = [
     click.option("--labels", type=click.Path(path_type=Path), help="TSV/CSV table id<TAB>label."),
@@ -227,9 +226,8 @@ def predict(run_dir, fasta, out) -> None:
     _, trainer, tokenizer, classes = _restore(run_dir)
     data = load_fasta_set(list(fasta))
     dummy = [0] * len(data)
-    both = trainer.config.average_strands
     probabilities = trainer.predict(
-        encode_split(tokenizer, data.sequences, dummy, both_strands=both)
+        encode_for_prediction(tokenizer, data.sequences, dummy, trainer.config)
     )
     target = RunDirectory(out.parent)
     write_predictions(target, out.name, data, probabilities, classes)
@@ -256,8 +254,9 @@ def evaluate(run_dir, fasta, labels, label_key, merge_labels, keep_classes, out)
     if unknown:
         raise LabelError(f"classes unknown to the run: {', '.join(unknown)}")
     y = [classes.index(label) for label in data.labels]
-    both = trainer.config.average_strands
-    probabilities = trainer.predict(encode_split(tokenizer, data.sequences, y, both_strands=both))
+    probabilities = trainer.predict(
+        encode_for_prediction(tokenizer, data.sequences, y, trainer.config)
+    )
     metrics = classification_metrics(y, probabilities)
     text = json.dumps(metrics, indent=2)
     if out is not None:

@@ -33,7 +33,7 @@ from mxdna.training.batches import EncodedSplit, encode_split
 from mxdna.training.config import TrainConfig
 from mxdna.training.distributed import Distributed
 from mxdna.training.metrics import METRIC_NAMES, classification_metrics
-from mxdna.training.trainer import Trainer, token_importance
+from mxdna.training.trainer import Trainer, encode_for_prediction, token_importance
 from mxdna.training.warm_start import warm_start_wide_heads
 
 logger = logging.getLogger(__name__)
@@ -151,11 +151,8 @@ class _Run:
             "train": encode_split(
                 self.tokenizer, self.data.train.sequences, self.y["train"], both_strands=both
             ),
-            "val": encode_split(
-                self.tokenizer,
-                self.data.val.sequences,
-                self.y["val"],
-                both_strands=self.config.average_strands,
+            "val": encode_for_prediction(
+                self.tokenizer, self.data.val.sequences, self.y["val"], self.config
             ),
         }
 
@@ -335,11 +332,8 @@ class _Run:
         for name, data in splits.items():
             if data is None:
                 continue
-            encoded = encode_split(
-                self.tokenizer,
-                data.sequences,
-                self.y[name],
-                both_strands=self.config.average_strands,
+            encoded = encode_for_prediction(
+                self.tokenizer, data.sequences, self.y[name], self.config
             )
             probabilities = self.trainer.predict(encoded)
             results[name] = classification_metrics(self.y[name], probabilities)

@@ -8,7 +8,7 @@ every rank takes every world-size-th batch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from mxdna.model.encoder import SequenceClassifier, token_scores
-from mxdna.training.batches import EncodedSplit, bucketed_batches, collate, training_batches
+from mxdna.tokenizer.base import BaseTokenizer
+from mxdna.training.batches import (
+    EncodedSplit,
+    bucketed_batches,
+    collate,
+    encode_split,
+    training_batches,
+)
 from mxdna.training.config import TrainConfig
 from mxdna.training.schedule import warmup_cosine
 
@@ -146,6 +153,17 @@ class Trainer:
                 out = np.zeros((len(split), probabilities.shape[1]))
             out[indices] = probabilities
         return out if out is not None else np.zeros((0, 0))
+
+
+def encode_for_prediction(
+    tokenizer: BaseTokenizer,
+    sequences: Sequence[str],
+    labels: Sequence[int] | np.ndarray,
+    config: TrainConfig,
+) -> EncodedSplit:
+    """Encode sequences to score with `Trainer.predict`: with their reverse strands when the
+    run averages the two (`config.average_strands`), so every caller scores them alike."""
+    return encode_split(tokenizer, sequences, labels, both_strands=config.average_strands)
 
 
 def _parameter_groups(model: SequenceClassifier, config: TrainConfig) -> list[dict[str, Any]]:
