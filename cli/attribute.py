@@ -107,6 +107,9 @@ def attribute(
     set_torch_threads(threads)
     run = RunDirectory(run_dir)
     model, tokenizer, classes = run.read_model()
+    # the default explained class is the class `mxdna predict` calls: for a run that scores
+    # both strands, the class of their mean probabilities
+    both_strands = run.read_config()[0].average_strands
     if target is not None and target not in classes:
         raise ConfigError(f"--target {target!r} is not a class of this run ({', '.join(classes)})")
     data = load_fasta_set(list(fasta))
@@ -125,6 +128,7 @@ def attribute(
         method=method,
         target=None if target is None else classes.index(target),
         steps=steps,
+        both_strands=both_strands,
     )
     found = discover(
         attributions,
@@ -143,6 +147,7 @@ def attribute(
     info = {
         "method": method,
         "target": target if target is not None else "predicted class",
+        "predicted_from": "mean of both strands" if both_strands else "the strand given",
         "baseline": BASELINE_DESCRIPTION if method == "ig" else "mutants (mean of 3 per base)",
         "n_sequences": len(data),
         "classes": list(classes),

@@ -54,14 +54,19 @@ class Attributions:
 
 
 def _probabilities(model: SequenceClassifier, split: EncodedSplit, batch_size: int) -> np.ndarray:
+    """Class probabilities (N, C); for a split encoded with both strands, the mean of the two
+    strands' probabilities, as `Trainer.predict` (and so `mxdna predict`) scores them."""
     model.eval()
+    strands = [False, True] if split.rc_ids else [False]
     out = np.zeros((len(split), model.config.n_classes))
     with torch.no_grad():
-        for start in range(0, len(split), batch_size):
-            indices = np.arange(start, min(start + batch_size, len(split)))
-            ids, offsets, mask, _ = collate(split, indices)
-            out[indices] = torch.softmax(model(ids, offsets, mask).double(), -1).numpy()
-    return out
+        for reverse in strands:
+            for start in range(0, len(split), batch_size):
+                indices = np.arange(start, min(start + batch_size, len(split)))
+                flip = np.full(len(indices), True) if reverse else None
+                ids, offsets, mask, _ = collate(split, indices, flip)
+                out[indices] += torch.softmax(model(ids, offsets, mask).double(), -1).numpy()
+    return out / len(strands)
 
 
 def _explained(
@@ -70,10 +75,12 @@ def _explained(
     sequences: Sequence[str],
     target: int | None,
     batch_size: int,
+    both_strands: bool,
 ) -> tuple[EncodedSplit, np.ndarray, np.ndarray]:
     """Encoded sequences, class probabilities (N, C) and the class explained for each (N,):
-    `target`, or each sequence's predicted class."""
-    split = encode_split(tokenizer, sequences, np.zeros(len(sequences)), both_strands=False)
+    `target`, or each sequence's predicted class. With `both_strands` the probabilities (and so
+    the predicted class) are the mean over both strands; the forward strand is what is explained."""
+    split = encode_split(tokenizer, sequences, np.zeros(len(sequences)), both_strands=both_strands)
     probabilities = _probabilities(model, split, batch_size)
     if target is None:
         targets = probabilities.argmax(axis=1).astype(np.int64)
@@ -118,15 +125,19 @@ def integrated_gradients(
     target: int | None = None,
     steps: int = 32,
     batch_size: int = 16,
+    both_strands: bool = False,
 ) -> Attributions:
     """IG of the target logit (default: each sequence's predicted class) w.r.t. token embeddings.
+    `both_strands`: the predicted class is the mean over both strands (runs that `predict` so).
 
     Each batch holds `steps` interpolation points of one sequence at a time, so no sequence's
     result depends on which others are in the batch."""
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     model.eval()
-    split, probabilities, targets = _explained(model, tokenizer, sequences, target, batch_size)
+    split, probabilities, targets = _explained(
+        model, tokenizer, sequences, target, batch_size, both_strands
+    )
     alphas = (torch.arange(steps, dtype=torch.float32) + 0.5) / steps  # midpoint rule
     token_values, base_values, gaps = [], [], []
     for i, sequence in enumerate(sequences):
@@ -164,11 +175,14 @@ def in_silico_mutagenesis(
     *,
     target: int | None = None,
     batch_size: int = 64,
+    both_strands: bool = False,
 ) -> Attributions:
     """Per-base logit(reference) − mean logit(the three mutants), target as in IG. Bases that
     are not A/C/G/T (N, IUPAC) get 0."""
     model.eval()
-    split, probabilities, targets = _explained(model, tokenizer, sequences, target, batch_size)
+    split, probabilities, targets = _explained(
+        model, tokenizer, sequences, target, batch_size, both_strands
+    )
     base_values, token_values = [], []
     for i, sequence in enumerate(sequences):
         mutants, where = [], []

@@ -58,11 +58,18 @@ def attribute(
     method: str = "ig",
     target: int | None = None,
     steps: int = 32,
+    both_strands: bool = False,
 ) -> Attributions:
+    """Attributions by `method`; `both_strands`: pick the default explained class from the mean
+    of both strands' probabilities (as `mxdna predict` scores runs trained on both)."""
     if method == "ig":
-        return integrated_gradients(model, tokenizer, sequences, target=target, steps=steps)
+        return integrated_gradients(
+            model, tokenizer, sequences, target=target, steps=steps, both_strands=both_strands
+        )
     if method == "ism":
-        return in_silico_mutagenesis(model, tokenizer, sequences, target=target)
+        return in_silico_mutagenesis(
+            model, tokenizer, sequences, target=target, both_strands=both_strands
+        )
     raise ValueError(f"method must be 'ig' or 'ism', got {method!r}")
 
 

@@ -104,6 +104,25 @@ def test_same_inputs_give_identical_files(explained):
         assert (again / name).read_bytes() == (explained["root"] / "attr" / name).read_bytes(), name
 
 
+def test_the_explained_class_is_the_class_predict_calls(explained):
+    """The run trains on both strands, so `predict` averages them; `attribute` explains the
+    class of that mean and stores the same probabilities."""
+    root = explained["root"]
+    predicted = mxdna("predict", "--run", root / "run", "--fasta", root / "test.fa",
+                      "--out", root / "predictions.tsv")  # fmt: skip
+    assert predicted.returncode == 0, predicted.stderr
+    with open(root / "predictions.tsv") as fh:
+        rows = {row["id"]: row for row in csv.DictReader(fh, delimiter="\t")}
+    arrays = np.load(root / "attr" / "attributions.npz", allow_pickle=False)
+    info = json.loads((root / "attr" / "attribution.json").read_text())
+    assert info["predicted_from"] == "mean of both strands"
+    classes = info["classes"]
+    for i, rid in enumerate(arrays["ids"].tolist()):
+        assert classes[int(arrays["target"][i])] == rows[rid]["predicted"]
+        expected = [float(rows[rid][f"p_{c}"]) for c in classes]
+        np.testing.assert_allclose(arrays["probabilities"][i], expected, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

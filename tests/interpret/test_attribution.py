@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from mxdna.alphabet import reverse_complement
 from mxdna.interpret.attribution import (
     in_silico_mutagenesis,
     integrated_gradients,
@@ -95,6 +96,30 @@ def test_ig_is_batch_size_invariant_and_deterministic(setup):
     for i, alone in enumerate(one_by_one):
         np.testing.assert_allclose(alone.base[0], large.base[i], rtol=1e-4, atol=1e-6)
     assert np.array_equal(large.target, large.probabilities.argmax(axis=1))
+
+
+def test_both_strands_pick_the_class_of_the_strand_mean_and_explain_the_forward_strand(setup):
+    """`both_strands`: probabilities are the mean of the sequence's and its reverse
+    complement's (each scored alone), the default class is their argmax, and what is explained
+    is still the forward strand (same values as one strand for the same class)."""
+    model, tokenizer, sequences = setup
+    complements = [reverse_complement(s) for s in sequences]
+    forward = integrated_gradients(model, tokenizer, sequences, steps=8)
+    reverse = integrated_gradients(model, tokenizer, complements, steps=8)
+    both = integrated_gradients(model, tokenizer, sequences, steps=8, both_strands=True)
+    mean = (forward.probabilities.astype(np.float64) + reverse.probabilities) / 2
+    np.testing.assert_allclose(both.probabilities, mean, rtol=1e-5, atol=1e-6)
+    assert np.array_equal(both.target, mean.argmax(axis=1))
+    assert not np.allclose(forward.probabilities, reverse.probabilities, atol=1e-3)
+    for klass in (0, 1):
+        one = integrated_gradients(model, tokenizer, sequences, steps=8, target=klass)
+        two = integrated_gradients(
+            model, tokenizer, sequences, steps=8, target=klass, both_strands=True
+        )
+        for i in range(len(sequences)):
+            assert np.array_equal(one.base[i], two.base[i])
+    ism = in_silico_mutagenesis(model, tokenizer, sequences[:3], both_strands=True)
+    np.testing.assert_allclose(ism.probabilities, both.probabilities[:3], rtol=1e-5, atol=1e-6)
 
 
 def test_ism_matches_a_hand_computation(setup):
