@@ -147,7 +147,7 @@ def attribute(
     info = {
         "method": method,
         "target": target if target is not None else "predicted class",
-        "predicted_from": "mean of both strands" if both_strands else "the strand given",
+        "predicted_from": "the mean of both strands" if both_strands else "the strand given",
         "baseline": BASELINE_DESCRIPTION if method == "ig" else "mutants (mean of 3 per base)",
         "n_sequences": len(data),
         "classes": list(classes),

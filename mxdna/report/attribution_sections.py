@@ -117,6 +117,16 @@ def choose_examples(attributions: AttributionContent, n: int) -> list[int]:
     return chosen
 
 
+def _explained_class(attributions: AttributionContent) -> str:
+    """How the explained class was chosen, from attribution.json."""
+    target = attributions.info.get("target")
+    if target not in (None, "predicted class"):
+        return f"{target} for every sequence"
+    # directories written before "predicted_from" existed predicted on the strand given
+    predicted_from = attributions.info.get("predicted_from", "the strand given")
+    return f"the predicted class, from {predicted_from}"
+
+
 def examples_section(attributions: AttributionContent, n: int) -> Section:
     """Attribution tracks of up to n example sequences."""
     a = attributions.arrays
@@ -124,7 +134,8 @@ def examples_section(attributions: AttributionContent, n: int) -> Section:
     chosen = choose_examples(attributions, n)
     parts = [
         note(
-            "Per-base attribution towards the explained class (method: "
+            f"Per-base attribution towards the explained class ({_explained_class(attributions)}; "
+            "the strand shown is the strand explained; method: "
             f"{attributions.info.get('method', 'unknown')}; baseline: "
             f"{attributions.info.get('baseline', 'unknown')}). Bars above zero support the class, "
             "below zero oppose it; bar colour is the base. Shaded spans are seqlets (labelled "

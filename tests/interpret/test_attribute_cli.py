@@ -115,7 +115,7 @@ def test_the_explained_class_is_the_class_predict_calls(explained):
         rows = {row["id"]: row for row in csv.DictReader(fh, delimiter="\t")}
     arrays = np.load(root / "attr" / "attributions.npz", allow_pickle=False)
     info = json.loads((root / "attr" / "attribution.json").read_text())
-    assert info["predicted_from"] == "mean of both strands"
+    assert info["predicted_from"] == "the mean of both strands"
     classes = info["classes"]
     for i, rid in enumerate(arrays["ids"].tolist()):
         assert classes[int(arrays["target"][i])] == rows[rid]["predicted"]

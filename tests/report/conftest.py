@@ -143,7 +143,8 @@ def write_attributions(path: Path, tokenizer_path: Path) -> Path:
             fh.write(f"{token}\t{len(token)}\t{50 - k}\t{0.1 / (k + 1):.5f}\t0.01\n")
     info = {
         "method": "ig",
-        "target": None,
+        "target": "predicted class",
+        "predicted_from": "the mean of both strands",
         "baseline": "dinucleotide shuffle",
         "n_sequences": n,
         "classes": list(CLASSES),

@@ -74,6 +74,7 @@ def test_examples_have_tracks_and_shaded_sequences(page):
     examples = section(page, "examples")
     assert examples.count('alt="attribution track of') == 3
     assert examples.count('<pre class="seq">') == 3
+    assert "explained class (the predicted class, from the mean of both strands;" in examples
 
 
 def test_same_inputs_give_identical_bytes_across_processes(page, _report_inputs, tmp_path):
