@@ -30,6 +30,7 @@ import torch
 from mxdna.model.encoder import SequenceClassifier, token_scores
 from mxdna.tokenizer.base import BaseTokenizer
 from mxdna.training.batches import EncodedSplit, collate, encode_split
+from mxdna.training.trainer import predict_probabilities
 
 BASELINE_DESCRIPTION = "zero token embeddings and zero one-hot bases (positions and mask kept)"
 
@@ -53,22 +54,6 @@ class Attributions:
     completeness_gap: np.ndarray | None = None
 
 
-def _probabilities(model: SequenceClassifier, split: EncodedSplit, batch_size: int) -> np.ndarray:
-    """Class probabilities (N, C); for a split encoded with both strands, the mean of the two
-    strands' probabilities, as `Trainer.predict` (and so `mxdna predict`) scores them."""
-    model.eval()
-    strands = [False, True] if split.rc_ids else [False]
-    out = np.zeros((len(split), model.config.n_classes))
-    with torch.no_grad():
-        for reverse in strands:
-            for start in range(0, len(split), batch_size):
-                indices = np.arange(start, min(start + batch_size, len(split)))
-                flip = np.full(len(indices), True) if reverse else None
-                ids, offsets, mask, _ = collate(split, indices, flip)
-                out[indices] += torch.softmax(model(ids, offsets, mask).double(), -1).numpy()
-    return out / len(strands)
-
-
 def _explained(
     model: SequenceClassifier,
     tokenizer: BaseTokenizer,
@@ -81,7 +66,7 @@ def _explained(
     `target`, or each sequence's predicted class. With `both_strands` the probabilities (and so
     the predicted class) are the mean over both strands; the forward strand is what is explained."""
     split = encode_split(tokenizer, sequences, np.zeros(len(sequences)), both_strands=both_strands)
-    probabilities = _probabilities(model, split, batch_size)
+    probabilities = predict_probabilities(model, split, batch_size)
     if target is None:
         targets = probabilities.argmax(axis=1).astype(np.int64)
     else:

@@ -95,11 +95,6 @@ class Trainer:
     def learning_rate(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def _autocast(self):
-        return torch.autocast(
-            device_type=self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"
-        )
-
     def train_epoch(self, split: EncodedSplit, epoch: int) -> float:
         """One pass over the training batches; returns the mean loss of this rank's batches."""
         self.network.train()
@@ -114,7 +109,7 @@ class Trainer:
             # the run encodes reverse complements only when it augments with them
             flip = flips[indices] if split.rc_ids else None
             ids, offsets, mask, labels = (t.to(self.device) for t in collate(split, indices, flip))
-            with self._autocast():
+            with bf16_autocast(self.device):
                 logits = self.network(ids, offsets, mask)
             loss = F.cross_entropy(logits.float(), labels, weight=self.class_weights)
             self.optimizer.zero_grad(set_to_none=True)
@@ -128,31 +123,59 @@ class Trainer:
                 self.on_batch(epoch, len(losses), len(mine), losses[-1])
         return float(np.mean(losses)) if losses else float("nan")
 
-    @torch.no_grad()
     def predict(self, split: EncodedSplit) -> np.ndarray:
         """Class probabilities (N, C), float64, in the split's order (eval mode). A split
         encoded with both strands is scored as the mean of the two strands' probabilities."""
-        probabilities = self._predict_strand(split, reverse=False)
-        if split.rc_ids:
-            probabilities = (probabilities + self._predict_strand(split, reverse=True)) / 2
-        return probabilities
+        return predict_probabilities(
+            self.model, split, 4 * self.config.batch_size, device=self.device
+        )
 
-    def _predict_strand(self, split: EncodedSplit, *, reverse: bool) -> np.ndarray:
-        """(N, C) probabilities of one strand of every sequence."""
-        self.model.eval()
-        out = None
-        for indices in bucketed_batches(
-            split.lengths, 4 * self.config.batch_size, seed=0, epoch=0, shuffle=False
-        ):
-            flip = np.full(len(indices), True) if reverse else None
-            ids, offsets, mask, _ = (t.to(self.device) for t in collate(split, indices, flip))
-            with self._autocast():
-                logits = self.model(ids, offsets, mask)
-            probabilities = torch.softmax(logits.float(), dim=-1).double().cpu().numpy()
-            if out is None:
-                out = np.zeros((len(split), probabilities.shape[1]))
-            out[indices] = probabilities
-        return out if out is not None else np.zeros((0, 0))
+
+@torch.no_grad()
+def predict_probabilities(
+    model: SequenceClassifier,
+    split: EncodedSplit,
+    batch_size: int,
+    *,
+    device: torch.device | None = None,
+) -> np.ndarray:
+    """Class probabilities (N, C), float64, in the split's order (eval mode); for a split
+    encoded with both strands, the mean of the two strands' probabilities. Batches hold up to
+    `batch_size` sequences of similar token count (padding only: results are per row); bf16
+    autocast on CUDA. Training, `predict`/`evaluate` and `attribute` all score through here."""
+    device = device or torch.device("cpu")
+    probabilities = _strand_probabilities(model, split, batch_size, device, reverse=False)
+    if split.rc_ids:
+        reverse = _strand_probabilities(model, split, batch_size, device, reverse=True)
+        probabilities = (probabilities + reverse) / 2
+    return probabilities
+
+
+def _strand_probabilities(
+    model: SequenceClassifier,
+    split: EncodedSplit,
+    batch_size: int,
+    device: torch.device,
+    *,
+    reverse: bool,
+) -> np.ndarray:
+    """(N, C) probabilities of one strand of every sequence."""
+    model.eval()
+    out = np.zeros((len(split), model.config.n_classes))
+    for indices in bucketed_batches(split.lengths, batch_size, seed=0, epoch=0, shuffle=False):
+        flip = np.full(len(indices), True) if reverse else None
+        ids, offsets, mask, _ = (t.to(device) for t in collate(split, indices, flip))
+        with bf16_autocast(device):
+            logits = model(ids, offsets, mask)
+        out[indices] = torch.softmax(logits.float(), dim=-1).double().cpu().numpy()
+    return out
+
+
+def bf16_autocast(device: torch.device) -> torch.autocast:
+    """bf16 autocast on CUDA; a no-op elsewhere (CPU runs stay float32 and deterministic)."""
+    return torch.autocast(
+        device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"
+    )
 
 
 def encode_for_prediction(
