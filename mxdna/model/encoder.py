@@ -198,9 +198,16 @@ class SequenceClassifier(nn.Module):
         mask: torch.Tensor,
         token_embeddings: torch.Tensor | None = None,
         base_one_hot: torch.Tensor | None = None,
-    ) -> torch.Tensor:
+        *,
+        with_encoder_logits: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Logits (B, n_classes): the encoder's plus each wide head's. With
+        `with_encoder_logits`, (logits, the encoder's part alone): the trainer's
+        `deep_loss_weight` scores that part too (an argument, not a method, so that training
+        under DistributedDataParallel still goes through its forward)."""
         hidden, pooled_mask, _ = self.encoder(ids, offsets, mask, token_embeddings, base_one_hot)
-        logits = self.head(pool(hidden, pooled_mask, self.config.pooling))
+        deep = self.head(pool(hidden, pooled_mask, self.config.pooling))
+        logits = deep
         if self.wide_heads:
             codes = base_codes(self.encoder.embedding.composition, ids, offsets, mask)
             if self.kmer_head is not None:
@@ -208,7 +215,7 @@ class SequenceClassifier(nn.Module):
             if self.position_head is not None:
                 bases = base_one_hot if base_one_hot is not None else one_hot_bases(codes)
                 logits = logits + self.position_head(bases)
-        return logits
+        return (logits, deep) if with_encoder_logits else logits
 
     def attribution_inputs(
         self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor

@@ -26,6 +26,7 @@ class TrainConfig:
     position_head_lr_scale: float = 1.0
     warm_start_heads: bool = True
     warm_start_folds: int = 0
+    deep_loss_weight: float = 0.0
     warmup_fraction: float = 0.05
     grad_clip: float = 1.0
     class_weights: bool = True
@@ -81,6 +82,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ConfigError(f"{name} must be a number > 0, got {value!r}")
+        weight = self.deep_loss_weight
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight >= 0:
+            raise ConfigError(f"deep_loss_weight must be a number >= 0, got {weight!r}")
         if not 0 <= self.warmup_fraction < 1 or not 0 < self.val_fraction < 1:
             raise ConfigError("warmup_fraction must be in [0, 1) and val_fraction in (0, 1)")
         if self.tokenizer not in TOKENIZER_CHOICES:

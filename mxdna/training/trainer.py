@@ -109,9 +109,7 @@ class Trainer:
             # the run encodes reverse complements only when it augments with them
             flip = flips[indices] if split.rc_ids else None
             ids, offsets, mask, labels = (t.to(self.device) for t in collate(split, indices, flip))
-            with bf16_autocast(self.device):
-                logits = self.network(ids, offsets, mask)
-            loss = F.cross_entropy(logits.float(), labels, weight=self.class_weights)
+            loss = self._loss(ids, offsets, mask, labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
@@ -122,6 +120,26 @@ class Trainer:
             if self.on_batch is not None:
                 self.on_batch(epoch, len(losses), len(mine), losses[-1])
         return float(np.mean(losses)) if losses else float("nan")
+
+    def _loss(
+        self, ids: torch.Tensor, offsets: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
+        """Class-weighted cross-entropy of the logits; with `deep_loss_weight` > 0 and wide
+        heads, plus that weight times the cross-entropy of the encoder's logits alone. The
+        warm-started heads can fit the training set almost perfectly from the first step
+        (gue_prom_300_tata: training loss 0.10 in epoch 0), which leaves the encoder no
+        gradient; its own loss keeps it learning (docs/training.md, "Encoder loss")."""
+        weight = self.config.deep_loss_weight if self.model.wide_heads else 0.0
+        with bf16_autocast(self.device):
+            if weight > 0:
+                logits, deep = self.network(ids, offsets, mask, with_encoder_logits=True)
+            else:
+                logits = self.network(ids, offsets, mask)
+        loss = F.cross_entropy(logits.float(), labels, weight=self.class_weights)
+        if weight > 0:
+            deep_loss = F.cross_entropy(deep.float(), labels, weight=self.class_weights)
+            loss = loss + weight * deep_loss
+        return loss
 
     def predict(self, split: EncodedSplit) -> np.ndarray:
         """Class probabilities (N, C), float64, in the split's order (eval mode). A split

@@ -186,3 +186,70 @@ def test_warm_start_folds_is_validated(folds):
     assert TrainConfig().warm_start_folds == 0
     with pytest.raises(ConfigError, match="warm_start_folds"):
         TrainConfig(warm_start_folds=folds)
+
+
+def test_the_encoder_loss_adds_the_encoder_logits_own_cross_entropy():
+    """`with_encoder_logits` returns the logits `forward` gives and the encoder's part (the
+    logits less the heads'); the training loss with `deep_loss_weight` w is the cross-entropy
+    of the logits plus w times that of the encoder's part, both class-weighted."""
+    import torch.nn.functional as F
+
+    from mxdna.training.trainer import Trainer
+
+    tokenizer = KmerTokenizer(k=3)
+    sequences, labels = _data(40, 0)
+    split = encode_split(tokenizer, sequences, labels, both_strands=False)
+    model = _model(2, tokenizer.tokens, kmer_head=2, position_head=30).eval()  # no dropout
+    ids, offsets, mask, y = collate(split, np.arange(len(split)))
+    with torch.no_grad():
+        logits, deep = model(ids, offsets, mask, with_encoder_logits=True)
+        heads, _ = _head_logits(model, split)
+        assert torch.equal(logits, model(ids, offsets, mask))
+        np.testing.assert_allclose((logits - deep).numpy(), heads, atol=1e-6)
+    weights = torch.tensor([0.7, 1.3])
+    for weight in (0.0, 0.5):
+        config = TrainConfig(threads=1, rc_augment=False, deep_loss_weight=weight)
+        trainer = Trainer(model, config, device=CPU, total_steps=1, class_weights=weights)
+        with torch.no_grad():
+            loss = trainer._loss(ids, offsets, mask, y)
+        expected = F.cross_entropy(logits, y, weight=weights) + weight * F.cross_entropy(
+            deep, y, weight=weights
+        )
+        assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_the_encoder_keeps_learning_when_the_warm_started_heads_fit_the_training_set():
+    """A planted base that the heads' regression fits almost perfectly leaves the joint loss
+    near zero, so the encoder learns nothing of its own (its logits stay at chance on
+    validation); with its own loss (`deep_loss_weight: 1`) it learns, as on gue_prom_300_tata
+    (docs/training.md, "Encoder loss"). Adam steps are about the rate whatever the gradient,
+    so what is compared is what the encoder predicts, not how far its weights moved."""
+    import torch.nn.functional as F
+
+    from mxdna.training.trainer import Trainer
+
+    tokenizer = KmerTokenizer(k=3)
+    (train_x, train_y), (val_x, val_y) = _data(400, 0), _data(200, 1)
+    train = encode_split(tokenizer, train_x, train_y, both_strands=False)
+    val = encode_split(tokenizer, val_x, val_y, both_strands=False)
+    ids, offsets, mask, y = collate(val, np.arange(len(val)))
+    encoder_accuracy, encoder_loss, joint_loss = {}, {}, {}
+    for weight in (0.0, 1.0):
+        model = _model(2, tokenizer.tokens, kmer_head=2, position_head=30)
+        warm_start_wide_heads(model, train, val, balanced=False, device=CPU)
+        config = TrainConfig(threads=1, rc_augment=False, batch_size=32, deep_loss_weight=weight)
+        trainer = Trainer(model, config, device=CPU, total_steps=52, class_weights=None)
+        for epoch in range(4):
+            joint_loss[weight] = trainer.train_epoch(train, epoch)
+        with torch.no_grad():
+            logits, deep = model.eval()(ids, offsets, mask, with_encoder_logits=True)
+        assert (logits.argmax(1) == y).float().mean() > 0.95  # the heads found the base
+        encoder_accuracy[weight] = (deep.argmax(1) == y).float().mean().item()
+        encoder_loss[weight] = F.cross_entropy(deep, y).item()
+    assert joint_loss[0.0] < 0.05  # nothing left for the encoder to learn from
+    assert encoder_accuracy[1.0] > encoder_accuracy[0.0] + 0.05
+    assert encoder_loss[1.0] < encoder_loss[0.0] - 0.01
+    assert TrainConfig().deep_loss_weight >= 0
+    for bad in (-0.5, True, "yes"):
+        with pytest.raises(ConfigError, match="deep_loss_weight"):
+            TrainConfig(deep_loss_weight=bad)
