@@ -26,7 +26,7 @@ import numpy as np
 from io_benchmark import command_line, machine
 from results_benchmark import MXDNA_METHODS, ROOT, slug
 from results_tasks import SHARED, TASKS, Task
-from sampling_noise import mcc_from_confusion, read_predictions
+from sampling_noise import mcc_from_confusion
 
 from mxdna.alphabet import reverse_complement
 from mxdna.io.labels import load_fasta_set
@@ -46,9 +46,9 @@ def read_scores(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     classes = [name[2:] for name in header[3:]]
     if len(classes) != 2:
         raise ValueError(f"{path}: not a binary run ({len(classes)} classes)")
-    _, labels, predicted = read_predictions(path)
-    y = np.array([classes.index(label) for label in labels])
-    called = np.array([classes.index(label) for label in predicted])
+    label, predicted = header.index("label"), header.index("predicted")
+    y = np.array([classes.index(row[label]) for row in rows])
+    called = np.array([classes.index(row[predicted]) for row in rows])
     first = np.array([float(row[3]) for row in rows])
     return y, called, first
 
@@ -71,9 +71,7 @@ def shared_words(task: Task, k: int) -> tuple[int, int]:
     for index, found in enumerate(per_sequence):
         for word in found:
             owners[word].add(index)
-    sharing = sum(
-        any(len(owners[w]) > 1 for w in found) for index, found in enumerate(per_sequence)
-    )
+    sharing = sum(any(len(owners[w]) > 1 for w in found) for found in per_sequence)
     return sharing, len(sequences)
 
 
