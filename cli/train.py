@@ -223,8 +223,11 @@ def _restore(run_dir: Path) -> tuple[RunDirectory, Trainer, Any, tuple[str, ...]
 def predict(run_dir, fasta, out) -> None:
     """Predict classes: TSV with id, label (if any), predicted class, one probability per class."""
     check_writable(out)
-    _, trainer, tokenizer, classes = _restore(run_dir)
-    data = load_fasta_set(list(fasta))
+    run, trainer, tokenizer, classes = _restore(run_dir)
+    # labels (if any) named as the run's classes, as in its predictions.tsv; every record is
+    # predicted, so the run's merges apply but not its kept classes
+    merges = LabelPlan(run.read_label_plan().merge)
+    data = merges.apply(load_fasta_set(list(fasta)), check=False)
     dummy = [0] * len(data)
     probabilities = trainer.predict(
         encode_for_prediction(tokenizer, data.sequences, dummy, trainer.config)

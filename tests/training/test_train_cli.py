@@ -316,7 +316,10 @@ def test_label_plan_is_stored_and_reused_by_evaluate(inputs, tmp_path):
     assert "epoch" not in result.stderr  # --quiet: no progress
     predictions = mxdna("predict", "--run", out, "--fasta", inputs["test"], "--out", tmp_path / "p")
     assert predictions.returncode == 0
-    assert (tmp_path / "p").read_text().splitlines()[0].endswith("p_background\tp_site")
+    header, *rows = [line.split("\t") for line in (tmp_path / "p").read_text().splitlines()]
+    assert header[-2:] == ["p_background", "p_site"]
+    # the label column names the run's classes ('bound' merged into 'site'), as predicted does
+    assert {row[1] for row in rows} == {"background", "site"}
     scored = mxdna("evaluate", "--run", out, "--fasta", inputs["test"])  # raw labels 'bound'
     assert scored.returncode == 0, scored.stderr
     assert set(json.loads(scored.stdout)) == {"accuracy", "mcc", "macro_f1", "auroc", "auprc"}
